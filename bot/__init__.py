@@ -1,0 +1,1 @@
+"""Action Learning Sets for Microsoft Teams: the bot, its rules and its store."""

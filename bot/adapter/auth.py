@@ -1,0 +1,293 @@
+"""Channel authentication for CloudAdapter: incoming tokens checked, the bot's own token cached.
+
+The SDK's stock path rebuilds credentials and a connector client for every activity, answers 500
+to most bad tokens, refuses private-cloud (http loopback) login URLs and fetches signing keys with
+blocking calls. This module replaces that path behind the SDK's own `BotFrameworkAuthentication`
+interface, so `CloudAdapter` is used as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import jwt
+from botbuilder.schema import Activity
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
+from msrest.pipeline import SansIOHTTPPolicy
+
+from bot.config import ChannelAuth
+from bot.net import client_session
+
+log = logging.getLogger(__name__)
+
+LEEWAY_SECONDS = 300
+KEYS_MAX_AGE = 24 * 3600
+KEYS_MIN_REFRESH_INTERVAL = 60.0
+TOKEN_REFRESH_MARGIN = 300.0
+PUBLIC_CALLER_ID = "urn:botframework:azure"
+
+
+class TokenRejected(PermissionError):
+    """An incoming request whose token does not prove it comes from the channel (CloudAdapter: 401)."""
+
+
+@dataclass
+class _Keys:
+    by_kid: dict[str, dict[str, Any]]
+    fetched_at: float
+
+
+class SigningKeys:
+    """The channel's signing keys from its OpenID metadata, refreshed daily and on an unknown `kid`."""
+
+    def __init__(self, metadata_url: str, session: Callable[[], aiohttp.ClientSession],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._metadata_url = metadata_url
+        self._session = session
+        self._clock = clock
+        self._keys: _Keys | None = None
+        self._lock = asyncio.Lock()
+
+    async def _fetch(self) -> _Keys:
+        session = self._session()
+        async with session.get(self._metadata_url, raise_for_status=True) as response:
+            metadata = await response.json(content_type=None)
+        async with session.get(str(metadata["jwks_uri"]), raise_for_status=True) as response:
+            jwks = await response.json(content_type=None)
+        keys = {str(k["kid"]): dict(k) for k in jwks.get("keys", []) if "kid" in k}
+        return _Keys(keys, self._clock())
+
+    async def get(self, kid: str) -> dict[str, Any] | None:
+        keys = self._keys
+        stale = keys is None or self._clock() - keys.fetched_at > KEYS_MAX_AGE
+        unknown = keys is not None and kid not in keys.by_kid
+        if stale or unknown:
+            async with self._lock:
+                keys = self._keys
+                # An unknown kid refreshes at most once a minute: a flood of forged kids cannot
+                # turn into a flood of requests to the metadata endpoint.
+                recent = keys is not None and self._clock() - keys.fetched_at < KEYS_MIN_REFRESH_INTERVAL
+                if keys is None or (kid not in keys.by_kid and not recent) or (
+                    self._clock() - keys.fetched_at > KEYS_MAX_AGE
+                ):
+                    self._keys = keys = await self._fetch()
+        assert keys is not None
+        return keys.by_kid.get(kid)
+
+
+class TokenValidator:
+    """Checks the JWT that the Bot Framework channel puts on every activity it sends."""
+
+    def __init__(self, auth: ChannelAuth, keys: SigningKeys) -> None:
+        self._auth = auth
+        self._keys = keys
+
+    async def validate(self, auth_header: str, channel_id: str, service_url: str) -> dict[str, Any]:
+        scheme, _, token = auth_header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise TokenRejected("no bearer token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise TokenRejected("malformed token") from error
+        if header.get("alg") != "RS256" or not header.get("kid"):
+            raise TokenRejected("token is not RS256 with a key id")
+        try:
+            jwk = await self._keys.get(str(header["kid"]))
+        except (aiohttp.ClientError, TimeoutError, KeyError, ValueError) as error:
+            log.warning("signing keys unavailable", extra={"error": type(error).__name__})
+            raise TokenRejected("signing keys unavailable") from error
+        if jwk is None:
+            raise TokenRejected("unknown signing key")
+        endorsements = jwk.get("endorsements") or []
+        if endorsements and channel_id not in endorsements:
+            raise TokenRejected("signing key not endorsed for this channel")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=jwt.PyJWK(jwk, algorithm="RS256"),
+                algorithms=["RS256"],
+                audience=self._auth.app_id,
+                issuer=self._auth.token_issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as error:
+            raise TokenRejected(f"token refused: {type(error).__name__}") from error
+        claimed = str(claims.get("serviceurl", ""))
+        if not claimed or claimed.rstrip("/") != service_url.rstrip("/"):
+            raise TokenRejected("serviceurl claim does not match the activity")
+        return claims
+
+
+class BotToken:
+    """The bot's own access token for calling the channel, fetched once and reused until near expiry."""
+
+    def __init__(self, auth: ChannelAuth, session: Callable[[], aiohttp.ClientSession],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._auth = auth
+        self._session = session
+        self._clock = clock
+        self._token = ""
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+        self.fetches = 0
+
+    @property
+    def current(self) -> str:
+        return self._token
+
+    async def fresh(self) -> str:
+        if self._token and self._clock() < self._expires_at - TOKEN_REFRESH_MARGIN:
+            return self._token
+        async with self._lock:
+            if not self._token or self._clock() >= self._expires_at - TOKEN_REFRESH_MARGIN:
+                token, lifetime = await self._fetch()
+                self._token, self._expires_at = token, self._clock() + lifetime
+                self.fetches += 1
+        return self._token
+
+    async def _fetch(self) -> tuple[str, float]:
+        scope = self._auth.oauth_scope.rstrip("/") + "/.default"
+        if self._auth.app_type == "UserAssignedMSI":
+            from azure.identity.aio import ManagedIdentityCredential
+
+            async with ManagedIdentityCredential(client_id=self._auth.app_id) as credential:
+                access = await credential.get_token(scope)
+            return access.token, max(60.0, access.expires_on - time.time())
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._auth.app_id,
+            "client_secret": self._auth.app_password,
+            "scope": scope,
+        }
+        async with self._session().post(self._auth.token_endpoint, data=form) as response:
+            body = await response.json(content_type=None)
+            if response.status != 200 or "access_token" not in body:
+                # The error code helps an admin; the body may echo the request, so it is not logged.
+                raise RuntimeError(
+                    f"the bot's token request to {self._auth.token_endpoint} failed: "
+                    f"HTTP {response.status} {body.get('error', '') if isinstance(body, dict) else ''}"
+                )
+        return str(body["access_token"]), float(body.get("expires_in", 3600))
+
+
+class _Bearer(SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """Puts the cached token on every request that the SDK's connector client sends."""
+
+    def __init__(self, token: BotToken | None) -> None:
+        super().__init__()
+        self._token = token
+
+    def on_request(self, request: Any, **kwargs: Any) -> None:
+        if self._token is not None:
+            request.http_request.headers["Authorization"] = f"Bearer {self._token.current}"
+
+
+class CachedConnectors(ConnectorFactory):
+    """One connector client per channel endpoint, kept for the life of the process."""
+
+    def __init__(self, token: BotToken | None) -> None:
+        self._token = token
+        self._policy = _Bearer(token)
+        self._clients: dict[str, ConnectorClient] = {}
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        if self._token is not None:
+            await self._token.fresh()
+        client = self._clients.get(service_url)
+        if client is None:
+            client = ConnectorClient(self._policy, base_url=service_url)
+            self._clients[service_url] = client
+        return client
+
+
+class _NoUserTokens(UserTokenClient):
+    """This bot signs nobody in through the channel's token service (no OAuth cards)."""
+
+    async def get_user_token(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("user sign-in is not used by this bot")
+
+    async def get_sign_in_resource(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("user sign-in is not used by this bot")
+
+    async def sign_out_user(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("user sign-in is not used by this bot")
+
+    async def get_token_status(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("user sign-in is not used by this bot")
+
+    async def get_aad_tokens(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("user sign-in is not used by this bot")
+
+    async def exchange_token(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("user sign-in is not used by this bot")
+
+
+class ChannelAuthentication(BotFrameworkAuthentication):
+    """What CloudAdapter asks of authentication, answered from cached keys, tokens and clients."""
+
+    def __init__(self, auth: ChannelAuth) -> None:
+        self.auth = auth
+        self._http: aiohttp.ClientSession | None = None
+        self.keys = SigningKeys(auth.openid_metadata_url, self._session)
+        self.validator = TokenValidator(auth, self.keys)
+        self.token = BotToken(auth, self._session) if auth.enabled else None
+        self.connectors = CachedConnectors(self.token)
+        self._user_tokens = _NoUserTokens()
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            self._http = client_session(timeout=aiohttp.ClientTimeout(total=20))
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        claims: Mapping[str, Any]
+        if self.auth.enabled:
+            claims = await self.validator.validate(
+                auth_header or "", activity.channel_id or "", activity.service_url or ""
+            )
+            caller_id: str | None = PUBLIC_CALLER_ID
+        else:
+            claims, caller_id = {}, None
+        result = AuthenticateRequestResult()
+        result.claims_identity = ClaimsIdentity(dict(claims), True, "Bearer")
+        result.audience = self.auth.oauth_scope
+        result.caller_id = caller_id
+        result.connector_factory = self.connectors
+        return result
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
+        raise TokenRejected("streaming connections are not supported")
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return self.connectors
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        return self._user_tokens
+
+    def create_bot_framework_client(self) -> Any:
+        raise NotImplementedError("skills are not used by this bot")
+
+    def get_originating_audience(self) -> str:
+        return self.auth.oauth_scope
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        raise TokenRejected("skills are not used by this bot")

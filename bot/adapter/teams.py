@@ -1,0 +1,163 @@
+"""The bot as the SDK sees it: translates activities into turns, and outcomes into Teams replies."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from botbuilder.core import Bot, CardFactory, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.commands import Scope
+from bot.features.base import Services
+from bot.router import route
+from bot.store.base import ConversationRef
+from bot.turns import Chat, Kind, Outcome, Person, Reply, Turn
+
+log = logging.getLogger(__name__)
+
+CARD_ACTION = "adaptiveCard/action"
+SCOPES = {"personal": Scope.PERSONAL, "groupChat": Scope.GROUP_CHAT, "channel": Scope.TEAM}
+
+
+def activity_key(activity: Activity) -> str:
+    """A short unique key for an activity: Teams retries it with the same id in the same chat."""
+    raw = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _kind_verb_data(activity: Activity) -> tuple[Kind, str, dict[str, Any]]:
+    if activity.type == ActivityTypes.invoke and activity.name == CARD_ACTION:
+        action = (activity.value or {}).get("action") or {}
+        return Kind.ACTION, str(action.get("verb") or ""), dict(action.get("data") or {})
+    if activity.type == ActivityTypes.message:
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value and value.get("verb") and not (activity.text or "").strip():
+            # An Action.Submit fallback: the card put its verb into the data it sends.
+            data = {k: v for k, v in value.items() if k != "verb"}
+            return Kind.ACTION, str(value["verb"]), data
+        return Kind.MESSAGE, "", {}
+    if activity.type == ActivityTypes.conversation_update:
+        added = activity.members_added or []
+        if any(m.id == activity.recipient.id for m in added):
+            return Kind.ADDED, "", {}
+    return Kind.OTHER, "", {}
+
+
+def to_turn(activity: Activity, now: datetime) -> Turn:
+    kind, verb, data = _kind_verb_data(activity)
+    conversation = activity.conversation
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = (channel_data.get("tenant") or {}).get("id") or conversation.tenant_id or ""
+    sender = activity.from_property
+    text = ""
+    if kind is Kind.MESSAGE:
+        text = (TurnContext.remove_recipient_mention(activity) or "").strip()
+    return Turn(
+        kind=kind,
+        activity_id=activity.id or "",
+        person=Person(
+            channel_user_id=sender.id if sender else "",
+            aad_object_id=(sender.aad_object_id or None) if sender else None,
+            name=(sender.name or "") if sender else "",
+        ),
+        chat=Chat(
+            id=conversation.id,
+            scope=SCOPES.get(conversation.conversation_type or "personal", Scope.PERSONAL),
+            tenant_id=str(tenant),
+            # Teams marks meeting chats in channelData, but not on every activity type.
+            is_meeting=bool((channel_data.get("meeting") or {}).get("id"))
+            or conversation.id.startswith("19:meeting_"),
+        ),
+        now=now,
+        text=text,
+        verb=verb,
+        data=data,
+    )
+
+
+def conversation_ref(activity: Activity, turn: Turn) -> ConversationRef | None:
+    if turn.chat.scope is Scope.PERSONAL:
+        if not turn.person.aad_object_id:
+            return None
+        key = f"user:{turn.person.aad_object_id}"
+    else:
+        key = f"chat:{turn.chat.id}"
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    return ConversationRef(
+        key=key,
+        conversation_id=turn.chat.id,
+        service_url=activity.service_url or "",
+        channel_id=activity.channel_id or "",
+        tenant_id=turn.chat.tenant_id,
+        kind=turn.chat.scope.value,
+        reference=reference,
+        updated_at=turn.now,
+    )
+
+
+def invoke_body(outcome: Outcome) -> dict[str, Any]:
+    """The answer to Action.Execute, built here: the SDK's own AdaptiveCardInvokeResponse path
+    answers 500 under CloudAdapter (its body is serialised twice)."""
+    if outcome.card is not None:
+        return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": outcome.card}
+    text = next((r.text for r in outcome.replies if r.text), None) or "Done."
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+
+
+class TeamsBot(Bot):
+    def __init__(self, services: Services, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.services = services
+        self.clock = clock
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        now = self.clock()
+        turn = to_turn(activity, now)
+        is_invoke = activity.type == ActivityTypes.invoke
+        key = activity_key(activity)
+        if activity.id and not await self.services.store.first_sighting(key, now):
+            log.info("repeated activity ignored", extra={"activity_type": activity.type})
+            if is_invoke:
+                earlier = await self.services.store.response_for(key)
+                await self._answer_invoke(context, earlier or invoke_body(Outcome.say(
+                    "I am still working on that; it will not be done twice.")))
+            return
+        ref = conversation_ref(activity, turn)
+        if ref is not None:
+            await self.services.store.save_conversation(ref)
+        if is_invoke and activity.name != CARD_ACTION:
+            await self._answer_invoke(context, {})
+            return
+        try:
+            outcome = await route(self.services, turn)
+        except Exception:
+            log.exception("turn failed", extra={"activity_type": activity.type, "verb": turn.verb[:40]})
+            outcome = Outcome.say("Sorry, something went wrong on my side. Please try again in a moment.")
+        if is_invoke:
+            body = invoke_body(outcome)
+            await self.services.store.record_response(key, body)
+            replies = outcome.replies if outcome.card is not None else outcome.replies[1:]
+            await self._send(context, Outcome(replies=replies))
+            await self._answer_invoke(context, body)
+        else:
+            if outcome.card is not None:
+                outcome.replies.insert(0, Reply(card=outcome.card))
+            await self._send(context, outcome)
+
+    async def _send(self, context: TurnContext, outcome: Outcome) -> None:
+        for reply in outcome.replies:
+            if reply.card is not None:
+                await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(reply.card)))
+            elif reply.text:
+                await context.send_activity(MessageFactory.text(reply.text))
+
+    @staticmethod
+    async def _answer_invoke(context: TurnContext, body: dict[str, Any]) -> None:
+        await context.send_activity(
+            Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+        )
+

@@ -1,0 +1,142 @@
+"""The HTTP side: `/api/messages` through CloudAdapter, health probes, clean answers to bad requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+
+from bot.adapter.auth import ChannelAuthentication
+from bot.adapter.teams import TeamsBot
+from bot.config import ALLOW_UNAUTHENTICATED, Settings
+from bot.features.base import Services
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+BOT = web.AppKey("bot", TeamsBot)
+STORE = web.AppKey("store", Store)
+AUTH = web.AppKey("auth", ChannelAuthentication)
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def messages(request: web.Request) -> web.Response:
+    if request.content_type != "application/json":
+        return _problem(415, "Content-Type must be application/json")
+    try:
+        body: Any = json.loads(await request.read())
+    except web.HTTPRequestEntityTooLarge:
+        return _problem(413, "request body too large")
+    except (ValueError, UnicodeDecodeError):
+        return _problem(400, "body is not JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        return _problem(400, "body is not an activity")
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:
+        return _problem(400, "body is not an activity")
+    if activity.conversation is None or not activity.service_url:
+        return _problem(400, "activity has no conversation or serviceUrl")
+    auth_header = request.headers.get("Authorization", "")
+    app = request.app
+    try:
+        response = await app[ADAPTER].process_activity(auth_header, activity, app[BOT].on_turn)
+    except PermissionError as refused:
+        log.info("request refused", extra={"reason": str(refused)})
+        return _problem(401, "unauthorized")
+    if response is None:
+        return web.Response(status=201)
+    return web.json_response(response.body, status=int(response.status))
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        await asyncio.wait_for(request.app[STORE].ping(), timeout=5)
+    except Exception:
+        log.warning("store not reachable")
+        return web.json_response({"status": "unavailable"}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+@web.middleware
+async def no_stack_traces(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as http:
+        if http.status >= 400:
+            return _problem(http.status, http.reason)
+        raise
+    except Exception:
+        log.exception("request failed", extra={"path": request.path})
+        return _problem(500, "internal error")
+
+
+def create_app(settings: Settings, store: Store) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[no_stack_traces])
+    auth = ChannelAuthentication(settings.auth)
+    adapter = CloudAdapter(auth)
+    bot = TeamsBot(Services(store=store, admins=settings.admins))
+
+    async def on_error(context: Any, error: Exception) -> None:
+        log.error("turn error", extra={"error": type(error).__name__})
+
+    adapter.on_turn_error = on_error
+    app[ADAPTER], app[BOT], app[STORE], app[AUTH] = adapter, bot, store, auth
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+
+    async def close(app: web.Application) -> None:
+        await app[AUTH].close()
+        await app[STORE].close()
+
+    app.on_cleanup.append(close)
+    return app
+
+
+def warn_if_unauthenticated(settings: Settings) -> None:
+    if not settings.auth.enabled:
+        log.warning(
+            "AUTHENTICATION IS OFF: MicrosoftAppId is empty, so any request to %s:%d is trusted. "
+            "This is for the Agents Playground on this machine only%s.",
+            settings.host, settings.port,
+            f" ({ALLOW_UNAUTHENTICATED}=true allows a non-loopback address)"
+            if settings.allow_unauthenticated_remote else "",
+        )
+
+
+async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 30.0) -> None:
+    """Run until SIGINT or SIGTERM; in-flight turns finish before the store is closed."""
+    warn_if_unauthenticated(settings)
+    app = create_app(settings, store)
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info("ready at http://%s:%d/api/messages", settings.host, settings.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await runner.cleanup()

@@ -1,0 +1,47 @@
+"""The commands people type, per Teams scope: one table that the router and the manifest share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    PERSONAL = "personal"
+    GROUP_CHAT = "groupChat"
+    TEAM = "team"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # what is typed, lower case; a command may take words after it
+    title: str  # shown in Teams' command menu (manifest commandLists, at most 32 characters)
+    description: str  # at most 128 characters
+    scopes: frozenset[Scope]
+
+
+PERSONAL = frozenset({Scope.PERSONAL})
+CHATS = frozenset({Scope.PERSONAL, Scope.GROUP_CHAT})
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "help", "What I can do here", CHATS),
+)
+
+
+def by_scope(scope: Scope) -> tuple[Command, ...]:
+    return tuple(c for c in COMMANDS if scope in c.scopes)
+
+
+def parse(text: str, scope: Scope) -> tuple[Command, str] | None:
+    """Find the command that `text` starts with (the longest name wins) and the words after it."""
+    tokens = text.split()
+    words = " ".join(tokens).lower()
+    best: Command | None = None
+    for command in by_scope(scope):
+        if (words == command.name or words.startswith(command.name + " ")) and (
+            best is None or len(command.name) > len(best.name)
+        ):
+            best = command
+    if best is None:
+        return None
+    return best, " ".join(tokens[len(best.name.split()) :])

@@ -1,0 +1,1 @@
+"""Persistence: an abstract store of use-case methods and its SQL implementation."""

@@ -1,0 +1,175 @@
+"""The store on SQLAlchemy's async engine: SQLite (aiosqlite) by default, PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.store import tables as t
+from bot.store.base import ConversationRef, Store
+
+# Two instances starting together must not both migrate: PostgreSQL serialises them on this lock.
+_MIGRATION_LOCK = 0x414C5301
+
+
+def engine_url(database_url: str) -> str:
+    scheme, _, rest = database_url.partition("://")
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        return f"sqlite+aiosqlite://{rest}"
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"unsupported database URL scheme {scheme!r}")
+
+
+def make_engine(database_url: str) -> AsyncEngine:
+    url = engine_url(database_url)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine.sync_engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, decide when a transaction begins (see _begin).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @sa.event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            # Take the write lock at the start, so that read-then-write cannot be overtaken.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _alembic_config(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("bot.store") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _current(connection: sa.Connection) -> str | None:
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def migrate(engine: AsyncEngine) -> str | None:
+    """Apply every pending migration; return the schema's revision."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade)
+    async with engine.connect() as conn:
+        return await conn.run_sync(_current)
+
+
+class SqlStore(Store):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        # SQLite has one writer: queueing here is cheaper than spinning on its busy timeout.
+        self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    @classmethod
+    async def open(cls, database_url: str, *, apply_migrations: bool = True) -> SqlStore:
+        engine = make_engine(database_url)
+        if apply_migrations:
+            await migrate(engine)
+        return cls(engine)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction, committed on leaving the block."""
+        if self._sqlite_writer is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._sqlite_writer, self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+    def _insert(self, table: sa.Table) -> Any:
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    async def ping(self) -> None:
+        async with self.read() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def first_sighting(self, activity_id: str, now: datetime) -> bool:
+        stmt = (
+            self._insert(t.processed_activity)
+            .values(activity_id=activity_id, received_at=now)
+            .on_conflict_do_nothing(index_elements=["activity_id"])
+        )
+        async with self.write() as conn:
+            result = await conn.execute(stmt)
+        return bool(result.rowcount == 1)
+
+    async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
+        stmt = (
+            t.processed_activity.update()
+            .where(t.processed_activity.c.activity_id == activity_id)
+            .values(response=response)
+        )
+        async with self.write() as conn:
+            await conn.execute(stmt)
+
+    async def response_for(self, activity_id: str) -> dict[str, Any] | None:
+        stmt = sa.select(t.processed_activity.c.response).where(
+            t.processed_activity.c.activity_id == activity_id
+        )
+        async with self.read() as conn:
+            value = (await conn.execute(stmt)).scalar_one_or_none()
+        return dict(value) if isinstance(value, dict) else None
+
+    async def save_conversation(self, ref: ConversationRef) -> None:
+        values = {
+            "key": ref.key,
+            "conversation_id": ref.conversation_id,
+            "service_url": ref.service_url,
+            "channel_id": ref.channel_id,
+            "tenant_id": ref.tenant_id,
+            "kind": ref.kind,
+            "reference": ref.reference,
+            "updated_at": ref.updated_at,
+        }
+        insert = self._insert(t.conversation_ref).values(**values)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
+        )
+        async with self.write() as conn:
+            await conn.execute(stmt)
+
+    async def conversation(self, key: str) -> ConversationRef | None:
+        stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key == key)
+        async with self.read() as conn:
+            row = (await conn.execute(stmt)).mappings().one_or_none()
+        if row is None:
+            return None
+        return ConversationRef(**{k: row[k] for k in row.keys()})

@@ -1,0 +1,54 @@
+"""The tables, as SQLAlchemy Core metadata; migrations create them, queries use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("the store takes timezone-aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+processed_activity = sa.Table(
+    "processed_activity",
+    metadata,
+    sa.Column("activity_id", sa.String(200), primary_key=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("response", sa.JSON, nullable=True),
+)
+
+conversation_ref = sa.Table(
+    "conversation_ref",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("conversation_id", sa.String(500), nullable=False),
+    sa.Column("service_url", sa.String(500), nullable=False),
+    sa.Column("channel_id", sa.String(50), nullable=False),
+    sa.Column("tenant_id", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("reference", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Stand-ins for the services the bot talks to, on loopback."""
