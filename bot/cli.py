@@ -60,6 +60,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if not hasattr(args, "run"):
+        # Subcommands registered by other packages read only the configuration they need.
+        logs.configure()
+        return int(args.func(args))
     env = load_environment()
     if getattr(args, "host", None):
         env["HOST"] = args.host
@@ -71,12 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"als: configuration error: {error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_format, settings.log_level)
-    if hasattr(args, "run"):
-        run: Command = args.run
-        return run(args, settings)
-    # Subcommands registered by other packages take the parsed arguments only.
-    return int(args.func(args))
-
+    run: Command = args.run
+    return run(args, settings)
 
 if __name__ == "__main__":
     sys.exit(main())
