@@ -1,0 +1,1 @@
+"""Pure domain rules: plain Python that decides, never does I/O."""
