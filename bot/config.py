@@ -70,6 +70,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
     admins: frozenset[str] = field(default_factory=frozenset)
+    courier_interval: float = 5.0
 
     @property
     def is_loopback(self) -> bool:

@@ -24,6 +24,7 @@ class Person:
     channel_user_id: str
     aad_object_id: str | None
     name: str
+    email: str | None = None  # from the person's Teams profile, as the channel reports it
 
 
 @dataclass(frozen=True)

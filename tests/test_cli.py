@@ -109,4 +109,4 @@ def test_migrate_reports_the_revision(tmp_path: Path) -> None:
     result = subprocess.run([*ALS, "migrate"], cwd=tmp_path, env=_env(tmp_path),
                             capture_output=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr.decode()
-    assert result.stdout.decode().strip() == "schema at revision 0001"
+    assert result.stdout.decode().strip() == "schema at revision 0002"

@@ -8,17 +8,18 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot.store.base import ConversationRef
-from bot.store.sql import SqlStore, make_engine, migrate
+from bot.store.base import ConversationRef, Notice
+from bot.store.sql import SqlStore, head_revision, make_engine, migrate
 
+HEAD = head_revision()
 NOW = datetime(2027, 3, 2, 10, 30, tzinfo=UTC)
 
 
 async def test_migrations_are_applied_and_idempotent(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        assert await migrate(engine) == "0001"
-        assert await migrate(engine) == "0001"
+        assert await migrate(engine) == HEAD
+        assert await migrate(engine) == HEAD
         async with engine.connect() as conn:
             names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
         assert {"processed_activity", "conversation_ref", "alembic_version"} <= names
@@ -29,7 +30,7 @@ async def test_migrations_are_applied_and_idempotent(database_url: str) -> None:
 async def test_two_instances_migrating_at_once_both_succeed(database_url: str) -> None:
     engines = [make_engine(database_url), make_engine(database_url)]
     try:
-        assert await asyncio.gather(*(migrate(e) for e in engines)) == ["0001", "0001"]
+        assert await asyncio.gather(*(migrate(e) for e in engines)) == [HEAD, HEAD]
     finally:
         for e in engines:
             await e.dispose()
@@ -84,3 +85,37 @@ async def test_naive_datetimes_are_refused(store: SqlStore) -> None:
 
 async def test_ping(store: SqlStore) -> None:
     await store.ping()
+
+
+async def test_a_verified_email_is_kept_and_found(store: SqlStore) -> None:
+    ref = _ref("user:1", "a:1", NOW)
+    await store.save_conversation(ConversationRef(**{**ref.__dict__, "email": "alex@leeds.gov.uk"}))
+    await store.save_conversation(_ref("user:1", "a:1", NOW + timedelta(minutes=1)))
+    found = await store.conversation_by_email("ALEX@leeds.gov.uk".lower())
+    assert found is not None and found.key == "user:1" and found.email == "alex@leeds.gov.uk"
+    assert await store.conversation_by_email("nobody@leeds.gov.uk") is None
+
+
+async def test_notices_are_claimed_once_delivered_or_retried(store: SqlStore) -> None:
+    await store.enqueue([Notice("user:1", {"text": "one"}, dedupe_key="k1"),
+                         Notice("user:2", {"text": "two"}),
+                         Notice("user:3", {"text": "later"}, due_at=NOW + timedelta(hours=1))], NOW)
+    await store.enqueue([Notice("user:1", {"text": "one again"}, dedupe_key="k1")], NOW)
+    first = await store.claim_due(NOW, lease_seconds=60, limit=10)
+    assert [(p.recipient, p.body, p.attempts) for p in first] == [
+        ("user:1", {"text": "one"}, 1), ("user:2", {"text": "two"}, 1)]
+    # Leased: another instance takes nothing until the lease ends.
+    assert await store.claim_due(NOW + timedelta(seconds=30), 60, 10) == []
+    await store.delivered(first[0].id, NOW)
+    await store.not_delivered(first[1].id, "no conversation", NOW + timedelta(minutes=5))
+    again = await store.claim_due(NOW + timedelta(minutes=6), 60, 10)
+    assert [(p.recipient, p.attempts) for p in again] == [("user:2", 2)]
+    await store.delivered(again[0].id, NOW + timedelta(minutes=6))
+    assert [p.recipient for p in await store.claim_due(NOW + timedelta(hours=2), 60, 10)] == ["user:3"]
+
+
+async def test_concurrent_claims_never_share_a_notice(store: SqlStore) -> None:
+    await store.enqueue([Notice(f"user:{i}", {"text": str(i)}) for i in range(30)], NOW)
+    batches = await asyncio.gather(*(store.claim_due(NOW, 60, 7) for _ in range(6)))
+    ids = [p.id for batch in batches for p in batch]
+    assert len(ids) == len(set(ids)) == 30

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import Bot, CardFactory, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.commands import Scope
@@ -112,6 +115,30 @@ class TeamsBot(Bot):
     def __init__(self, services: Services, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.services = services
         self.clock = clock
+        self._emails: OrderedDict[str, str | None] = OrderedDict()
+
+    async def _email(self, context: TurnContext, turn: Turn) -> str | None:
+        """The sender's e-mail address from their Teams profile, looked up once per person."""
+        aad = turn.person.aad_object_id
+        if not aad:
+            return None
+        if aad in self._emails:
+            return self._emails[aad]
+        email: str | None = None
+        if turn.chat.scope is Scope.PERSONAL:
+            known = await self.services.store.conversation(f"user:{aad}")
+            email = known.email if known else None
+        if email is None:
+            try:
+                member = await TeamsInfo.get_member(context, turn.person.channel_user_id)
+                email = (member.email or member.user_principal_name or "").lower() or None
+            except Exception as error:
+                log.info("profile lookup failed", extra={"error": type(error).__name__})
+                return None
+        self._emails[aad] = email
+        if len(self._emails) > 10_000:
+            self._emails.popitem(last=False)
+        return email
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -126,9 +153,11 @@ class TeamsBot(Bot):
                 await self._answer_invoke(context, earlier or invoke_body(Outcome.say(
                     "I am still working on that; it will not be done twice.")))
             return
+        if turn.kind is not Kind.OTHER:
+            turn = replace(turn, person=replace(turn.person, email=await self._email(context, turn)))
         ref = conversation_ref(activity, turn)
         if ref is not None:
-            await self.services.store.save_conversation(ref)
+            await self.services.store.save_conversation(replace(ref, email=turn.person.email))
         if is_invoke and activity.name != CARD_ACTION:
             await self._answer_invoke(context, {})
             return

@@ -14,6 +14,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from bot.adapter.auth import ChannelAuthentication
+from bot.adapter.courier import Courier
 from bot.adapter.teams import TeamsBot
 from bot.config import ALLOW_UNAUTHENTICATED, Settings
 from bot.features.base import Services
@@ -25,6 +26,7 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", TeamsBot)
 STORE = web.AppKey("store", Store)
 AUTH = web.AppKey("auth", ChannelAuthentication)
+COURIER = web.AppKey("courier", Courier)
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -92,21 +94,27 @@ def create_app(settings: Settings, store: Store) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[no_stack_traces])
     auth = ChannelAuthentication(settings.auth)
     adapter = CloudAdapter(auth)
-    bot = TeamsBot(Services(store=store, admins=settings.admins))
+    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval)
+    bot = TeamsBot(Services(store=store, admins=settings.admins, kick=courier.kick))
 
     async def on_error(context: Any, error: Exception) -> None:
         log.error("turn error", extra={"error": type(error).__name__})
 
     adapter.on_turn_error = on_error
-    app[ADAPTER], app[BOT], app[STORE], app[AUTH] = adapter, bot, store, auth
+    app[ADAPTER], app[BOT], app[STORE], app[AUTH], app[COURIER] = adapter, bot, store, auth, courier
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
 
+    async def start(app: web.Application) -> None:
+        app[COURIER].start()
+
     async def close(app: web.Application) -> None:
+        await app[COURIER].stop()
         await app[AUTH].close()
         await app[STORE].close()
 
+    app.on_startup.append(start)
     app.on_cleanup.append(close)
     return app
 

@@ -9,13 +9,21 @@ from bot.store.base import Store
 from bot.turns import Outcome, Turn
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Services:
     store: Store
     admins: frozenset[str] = field(default_factory=frozenset)
+    # Called after a change that queued notices has been committed, so they go out at once.
+    kick: Callable[[], None] = _nothing
 
     def is_admin(self, turn: Turn) -> bool:
-        return turn.person.aad_object_id is not None and turn.person.aad_object_id.lower() in self.admins
+        person = turn.person
+        ids = {i.lower() for i in (person.aad_object_id, person.email) if i}
+        return bool(ids & self.admins)
 
 
 # A handler gets the turn and, for a typed command, the words after the command's name.

@@ -20,6 +20,26 @@ class ConversationRef:
     kind: str
     reference: dict[str, Any]
     updated_at: datetime
+    email: str | None = None  # as the channel reports the person's profile, lower case
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to deliver later, proactively: it is queued in the same transaction as the change
+    it reports, so it is sent only if that change was committed, and never lost."""
+
+    recipient: str  # "user:<aadObjectId>", "email:<address>" or "chat:<conversationId>"
+    body: dict[str, Any]  # {"text": ...} or {"card": {...}}
+    dedupe_key: str | None = None  # a second notice with the same key is dropped
+    due_at: datetime | None = None  # None: at once
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    recipient: str
+    body: dict[str, Any]
+    attempts: int
 
 
 class Store(ABC):
@@ -46,3 +66,19 @@ class Store(ABC):
 
     @abstractmethod
     async def conversation(self, key: str) -> ConversationRef | None: ...
+
+    @abstractmethod
+    async def conversation_by_email(self, email: str) -> ConversationRef | None: ...
+
+    @abstractmethod
+    async def enqueue(self, notices: list[Notice], now: datetime) -> None: ...
+
+    @abstractmethod
+    async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[Pending]:
+        """Take due notices for delivery; another instance will not take them until the lease ends."""
+
+    @abstractmethod
+    async def delivered(self, notice_id: int, at: datetime) -> None: ...
+
+    @abstractmethod
+    async def not_delivered(self, notice_id: int, error: str, retry_at: datetime) -> None: ...

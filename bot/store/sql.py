@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.store import tables as t
-from bot.store.base import ConversationRef, Store
+from bot.store.base import ConversationRef, Notice, Pending, Store
 
 # Two instances starting together must not both migrate: PostgreSQL serialises them on this lock.
 _MIGRATION_LOCK = 0x414C5301
@@ -72,6 +72,15 @@ def _current(connection: sa.Connection) -> str | None:
     from alembic.migration import MigrationContext
 
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest migration that this code brings."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("bot.store") / "migrations"))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 async def migrate(engine: AsyncEngine) -> str | None:
@@ -158,11 +167,12 @@ class SqlStore(Store):
             "kind": ref.kind,
             "reference": ref.reference,
             "updated_at": ref.updated_at,
+            "email": ref.email,
         }
         insert = self._insert(t.conversation_ref).values(**values)
-        stmt = insert.on_conflict_do_update(
-            index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
-        )
+        # An e-mail address, once learnt, is kept when a later activity comes without one.
+        kept = {k: v for k, v in values.items() if k != "key" and (k != "email" or v is not None)}
+        stmt = insert.on_conflict_do_update(index_elements=["key"], set_=kept)
         async with self.write() as conn:
             await conn.execute(stmt)
 
@@ -173,3 +183,61 @@ class SqlStore(Store):
         if row is None:
             return None
         return ConversationRef(**{k: row[k] for k in row.keys()})
+
+    async def conversation_by_email(self, email: str) -> ConversationRef | None:
+        stmt = (
+            sa.select(t.conversation_ref)
+            .where(t.conversation_ref.c.email == email.lower(), t.conversation_ref.c.kind == "personal")
+            .order_by(t.conversation_ref.c.updated_at.desc())
+            .limit(1)
+        )
+        async with self.read() as conn:
+            row = (await conn.execute(stmt)).mappings().one_or_none()
+        return None if row is None else ConversationRef(**{k: row[k] for k in row.keys()})
+
+    async def enqueue_in(self, conn: AsyncConnection, notices: list[Notice], now: datetime) -> None:
+        """Queue notices inside a caller's transaction (the change they report)."""
+        for notice in notices:
+            stmt = self._insert(t.outbox).values(
+                recipient=notice.recipient, body=notice.body, dedupe_key=notice.dedupe_key,
+                created_at=now, due_at=notice.due_at or now, attempts=0,
+            )
+            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+    async def enqueue(self, notices: list[Notice], now: datetime) -> None:
+        async with self.write() as conn:
+            await self.enqueue_in(conn, notices, now)
+
+    async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[Pending]:
+        o = t.outbox
+        pick = (
+            sa.select(o.c.id, o.c.recipient, o.c.body, o.c.attempts)
+            .where(o.c.sent_at.is_(None), o.c.due_at <= now)
+            .order_by(o.c.due_at, o.c.id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        async with self.write() as conn:
+            rows = (await conn.execute(pick)).all()
+            if rows:
+                await conn.execute(
+                    o.update()
+                    .where(o.c.id.in_([r.id for r in rows]))
+                    .values(due_at=now + timedelta(seconds=lease_seconds), attempts=o.c.attempts + 1)
+                )
+        return [Pending(r.id, r.recipient, dict(r.body), r.attempts + 1) for r in rows]
+
+    async def delivered(self, notice_id: int, at: datetime) -> None:
+        async with self.write() as conn:
+            await conn.execute(
+                t.outbox.update().where(t.outbox.c.id == notice_id).values(sent_at=at, last_error=None)
+            )
+
+    async def not_delivered(self, notice_id: int, error: str, retry_at: datetime) -> None:
+        async with self.write() as conn:
+            await conn.execute(
+                t.outbox.update()
+                .where(t.outbox.c.id == notice_id)
+                .values(due_at=retry_at, last_error=error[:200])
+            )

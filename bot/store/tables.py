@@ -51,4 +51,19 @@ conversation_ref = sa.Table(
     sa.Column("kind", sa.String(30), nullable=False),
     sa.Column("reference", sa.JSON, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("recipient", sa.String(400), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("dedupe_key", sa.String(300), nullable=True, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
 )

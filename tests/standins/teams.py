@@ -90,6 +90,8 @@ class TeamsStandIn:
         self.stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._issued: set[str] = set()
         self._ids = itertools.count(1)
+        self.users: dict[str, User] = {}
+        self.profile_lookups = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -128,6 +130,7 @@ class TeamsStandIn:
         app.router.add_get("/v1/keys", self._keys)
         app.router.add_post("/botframework.com/oauth2/v2.0/token", self._token)
         app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
         app.router.add_post("/v3/conversations/{cid}/activities", self._activity)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
@@ -213,6 +216,19 @@ class TeamsStandIn:
         new_id = call.activity_id if request.method == "PUT" else f"m{next(self._ids)}"
         return web.json_response({"id": new_id})
 
+    async def _member(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        self.profile_lookups += 1
+        user = self.users.get(request.match_info["uid"])
+        if user is None:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+        return web.json_response({
+            "id": user.channel_id, "name": user.name, "aadObjectId": user.aad_object_id,
+            "email": user.email or None, "userPrincipalName": user.email or None, "tenantId": TENANT,
+            "userRole": "user",
+        })
+
     async def _create_conversation(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
@@ -238,6 +254,7 @@ class TeamsStandIn:
 
     def _base(self, kind: str, conversation: dict[str, Any], sender: User,
               channel_data: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.users[sender.channel_id] = sender
         return {
             "type": kind,
             "id": f"f:{uuid.uuid4()}",
