@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from bot.rules.booking import Book, Effect, Team, Who
+from bot.rules.programme import Programme
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,34 @@ class Pending:
     recipient: str
     body: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True)
+class ChallengeRecord:
+    """One version of an officer's challenge: confidential, readable only within its set."""
+
+    set_key: str
+    officer_email: str
+    title: str
+    text: str
+    answers: tuple[bool | None, ...]
+
+
+@dataclass(frozen=True)
+class BookChange:
+    """What a decision on a series' booking produced: saved, with its notices, in one transaction."""
+
+    book: Book
+    effects: tuple[Effect, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    challenges: tuple[ChallengeRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgrammeSaved:
+    created: tuple[str, ...]  # keys of series and sets created
+    updated: tuple[str, ...]
+    effects: tuple[Effect, ...] = ()  # e.g. a capacity change refused below the confirmed teams
 
 
 class Store(ABC):
@@ -82,3 +114,31 @@ class Store(ABC):
 
     @abstractmethod
     async def not_delivered(self, notice_id: int, error: str, retry_at: datetime) -> None: ...
+
+    # Programme and booking -------------------------------------------------------------------
+
+    @abstractmethod
+    async def save_programme(self, programme: Programme, now: datetime) -> ProgrammeSaved:
+        """Create or update series and sets by key; loading the same file twice changes nothing."""
+
+    @abstractmethod
+    async def programme(self) -> Programme: ...
+
+    @abstractmethod
+    async def book(self, series_key: str) -> Book: ...
+
+    @abstractmethod
+    async def change_book(self, series_key: str, change: Callable[[Book], BookChange],
+                          now: datetime) -> BookChange:
+        """Load the series' booking under a lock, let `change` decide, save the result and queue
+        its notices in the same transaction. `change` must be pure: it may run again."""
+
+    @abstractmethod
+    async def teams_of(self, who: Who) -> list[Team]:
+        """The teams in which this person is an officer, by Entra object id or e-mail address."""
+
+    @abstractmethod
+    async def series_of_team(self, team_id: str) -> str | None: ...
+
+    @abstractmethod
+    async def latest_challenge(self, set_key: str, officer_email: str) -> ChallengeRecord | None: ...

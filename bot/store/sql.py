@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.store import tables as t
 from bot.store.base import ConversationRef, Notice, Pending, Store
+from bot.store.sql_booking import BookingQueries
 
 # Two instances starting together must not both migrate: PostgreSQL serialises them on this lock.
 _MIGRATION_LOCK = 0x414C5301
@@ -91,7 +92,7 @@ async def migrate(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
-class SqlStore(Store):
+class SqlStore(BookingQueries, Store):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name

@@ -67,3 +67,88 @@ outbox = sa.Table(
     sa.Column("last_error", sa.String(200), nullable=True),
     sa.Column("sent_at", UtcDateTime(), nullable=True),
 )
+
+setting = sa.Table(
+    "setting",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+)
+
+series = sa.Table(
+    "series",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("theme", sa.String(500), nullable=False),
+    sa.Column("policy", sa.String(20), nullable=False),
+    sa.Column("one_team_per_series", sa.Boolean, nullable=False),
+    sa.Column("format", sa.String(20), nullable=False),
+    sa.Column("presenters_per_session", sa.Integer, nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+set_def = sa.Table(
+    "set_def",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("series_key", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("booking", sa.String(10), nullable=False),
+    sa.Column("facilitators", sa.JSON, nullable=False),
+    sa.Column("deadline", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+session_slot = sa.Table(
+    "session_slot",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("starts_at", UtcDateTime(), nullable=False),
+    sa.Column("ends_at", UtcDateTime(), nullable=False),
+)
+
+team = sa.Table(
+    "team",
+    metadata,
+    sa.Column("team_id", sa.String(64), primary_key=True),
+    sa.Column("series_key", sa.String(100), nullable=False),
+    sa.Column("set_key", sa.String(100), nullable=False),
+    sa.Column("council", sa.String(200), nullable=False),
+    sa.Column("council_name", sa.String(200), nullable=False),
+    sa.Column("accepted_seq", sa.Integer, nullable=False),
+    sa.Column("accepted_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("idempotency_key", sa.String(600), nullable=False),
+    sa.Column("placed_at", UtcDateTime(), nullable=True),
+    sa.Column("deadline", UtcDateTime(), nullable=True),
+    sa.Column("reminded_at", UtcDateTime(), nullable=True),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+)
+
+officer = sa.Table(
+    "officer",
+    metadata,
+    sa.Column("team_id", sa.String(64), primary_key=True),
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(30), nullable=False),
+    sa.Column("aad_object_id", sa.String(100), nullable=True),
+    sa.Column("committed_at", UtcDateTime(), nullable=True),
+)
+
+challenge_version = sa.Table(
+    "challenge_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("set_key", sa.String(100), nullable=False),
+    sa.Column("officer_email", sa.String(320), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
