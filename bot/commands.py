@@ -25,6 +25,10 @@ CHATS = frozenset({Scope.PERSONAL, Scope.GROUP_CHAT})
 
 COMMANDS: tuple[Command, ...] = (
     Command("help", "help", "What I can do here", CHATS),
+    Command("sign up", "sign up", "Sign your council up to an Action Learning Set", PERSONAL),
+    Command("my sets", "my sets", "Where your council stands in the sets you signed up to", PERSONAL),
+    Command("withdraw", "withdraw", "Withdraw your council's team from a set", PERSONAL),
+    Command("sets", "sets", "Programme admins: booking, confirmed teams and waiting lists", PERSONAL),
 )
 
 

@@ -71,6 +71,7 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     admins: frozenset[str] = field(default_factory=frozenset)
     courier_interval: float = 5.0
+    sweep_interval: float = 60.0
 
     @property
     def is_loopback(self) -> bool:

@@ -17,7 +17,22 @@ _SECRETS = (
     re.compile(r"(?i)((?:client_secret|password|secret|access_token)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+"),
 )
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
-NOISY = ("msrest", "msal", "urllib3", "botbuilder", "botframework", "azure", "httpx", "kiota", "asyncio")
+NOISY = (
+    "msrest",
+    "msal",
+    "urllib3",
+    "botbuilder",
+    "botframework",
+    "azure",
+    "httpx",
+    "kiota",
+    "asyncio",
+    "alembic",
+    "aiosqlite",
+    "sqlalchemy",
+    "asyncpg",
+    "aiohttp.access",
+)
 
 
 def scrub(text: str) -> str:

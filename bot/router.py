@@ -6,13 +6,13 @@ import logging
 from collections.abc import Mapping
 
 from bot.commands import parse
-from bot.features import welcome
+from bot.features import signup, welcome
 from bot.features.base import Handler, Services
 from bot.turns import Kind, Outcome, Turn
 
 log = logging.getLogger(__name__)
 
-FEATURES = (welcome,)
+FEATURES = (welcome, signup)
 
 HANDLED: Mapping[str, Handler] = {k: v for f in FEATURES for k, v in f.COMMANDS.items()}
 VERBS: Mapping[str, Handler] = {k: v for f in FEATURES for k, v in f.VERBS.items()}

@@ -30,3 +30,6 @@ def test_noisy_libraries_are_quiet_below_warning() -> None:
     logs.configure("text", "DEBUG")
     assert logging.getLogger("msrest").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("botbuilder").getEffectiveLevel() == logging.WARNING
+    # SQL drivers log statement parameters, which can hold a challenge or an action.
+    for name in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
+        assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING

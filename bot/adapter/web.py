@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +17,9 @@ from botbuilder.schema import Activity
 from bot.adapter.auth import ChannelAuthentication
 from bot.adapter.courier import Courier
 from bot.adapter.teams import TeamsBot
+from bot.adapter.ticker import Ticker
 from bot.config import ALLOW_UNAUTHENTICATED, Settings
+from bot.features import signup
 from bot.features.base import Services
 from bot.store.base import Store
 
@@ -27,6 +30,7 @@ BOT = web.AppKey("bot", TeamsBot)
 STORE = web.AppKey("store", Store)
 AUTH = web.AppKey("auth", ChannelAuthentication)
 COURIER = web.AppKey("courier", Courier)
+TICKER = web.AppKey("ticker", Ticker)
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -95,7 +99,13 @@ def create_app(settings: Settings, store: Store) -> web.Application:
     auth = ChannelAuthentication(settings.auth)
     adapter = CloudAdapter(auth)
     courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval)
-    bot = TeamsBot(Services(store=store, admins=settings.admins, kick=courier.kick))
+    services = Services(store=store, admins=settings.admins, kick=courier.kick)
+    bot = TeamsBot(services)
+
+    async def deadlines(now: datetime) -> int:
+        return await signup.expire_deadlines(services, now)
+
+    app[TICKER] = Ticker([("deadlines", deadlines)], interval=settings.sweep_interval)
 
     async def on_error(context: Any, error: Exception) -> None:
         log.error("turn error", extra={"error": type(error).__name__})
@@ -108,8 +118,10 @@ def create_app(settings: Settings, store: Store) -> web.Application:
 
     async def start(app: web.Application) -> None:
         app[COURIER].start()
+        app[TICKER].start()
 
     async def close(app: web.Application) -> None:
+        await app[TICKER].stop()
         await app[COURIER].stop()
         await app[AUTH].close()
         await app[STORE].close()

@@ -1,0 +1,55 @@
+"""Dates and user-typed text as cards show them: Europe/London time, British style, no stray markdown."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+# Spelt out rather than taken from strftime, whose names follow the process's locale.
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+_MARKDOWN = re.compile(r"([\\*_\[\]~`])")
+
+
+def _local(dt: datetime) -> datetime:
+    # A naive time would be read as the server's local time and shown an hour out for half the
+    # year; failing loudly is better than a wrong session time on someone's card.
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("card times must be timezone-aware")
+    return dt.astimezone(LONDON)
+
+
+def _day(local: datetime) -> str:
+    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
+
+
+def london_date(dt: datetime) -> str:
+    """E.g. "Friday 26 February 2027"."""
+    return _day(_local(dt))
+
+
+def london(dt: datetime) -> str:
+    """E.g. "Tuesday 2 March 2027, 10:30"."""
+    local = _local(dt)
+    return f"{_day(local)}, {local:%H:%M}"
+
+
+def london_slot(start: datetime, end: datetime) -> str:
+    """E.g. "Tuesday 2 March 2027, 10:30–12:00"; the end's date is given only if it differs."""
+    first, last = _local(start), _local(end)
+    if first.date() == last.date():
+        return f"{_day(first)}, {first:%H:%M}–{last:%H:%M}"
+    return f"{_day(first)}, {first:%H:%M} to {_day(last)}, {last:%H:%M}"
+
+
+def plain(value: str) -> str:
+    """User-typed text (names, councils) made safe for a TextBlock, which renders markdown.
+
+    Escaping the emphasis and link characters keeps a name such as "[Pay here](https://…)" from
+    becoming a link on somebody else's card.
+    """
+    return _MARKDOWN.sub(r"\\\1", value)

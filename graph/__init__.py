@@ -1,0 +1,1 @@
+"""Microsoft Graph: calendar events with Teams meetings, meeting chats, attendance reports."""
