@@ -207,19 +207,19 @@ class BookingQueries:
                     if not unchanged or old_set.capacity != set_def.capacity:
                         updated.append(set_def.key)
                 if old_set is None or old_set.sessions != set_def.sessions:
-                    await conn.execute(t.session_slot.delete().where(t.session_slot.c.set_key == set_def.key))
+                    # Updated in place, never deleted and re-made: a session keeps its Teams meeting,
+                    # and a moved time is what `als meetings sync` then moves the event to.
+                    slot = t.session_slot
+                    count = len(set_def.sessions)
                     await conn.execute(
-                        t.session_slot.insert(),
-                        [
-                            {
-                                "set_key": set_def.key,
-                                "number": i,
-                                "starts_at": s.start_utc,
-                                "ends_at": s.end_utc,
-                            }
-                            for i, s in enumerate(set_def.sessions, start=1)
-                        ],
+                        slot.delete().where(slot.c.set_key == set_def.key, slot.c.number > count)
                     )
+                    for number, session in enumerate(set_def.sessions, start=1):
+                        times = {"starts_at": session.start_utc, "ends_at": session.end_utc}
+                        stmt = base._insert(slot).values(set_key=set_def.key, number=number, **times)
+                        await conn.execute(
+                            stmt.on_conflict_do_update(index_elements=["set_key", "number"], set_=times)
+                        )
         effects: list[Effect] = []
         for series_key, set_key, capacity in resizes:
             event = Resize(set_key, capacity, now)

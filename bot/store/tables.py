@@ -108,6 +108,25 @@ session_slot = sa.Table(
     sa.Column("number", sa.Integer, primary_key=True),
     sa.Column("starts_at", UtcDateTime(), nullable=False),
     sa.Column("ends_at", UtcDateTime(), nullable=False),
+    # What Graph created for the session (see graph.meetings), and what the invitation last held.
+    sa.Column("event_id", sa.String(400), nullable=True),
+    sa.Column("join_url", sa.String(2000), nullable=True),
+    sa.Column("ical_uid", sa.String(400), nullable=True),
+    sa.Column("meeting_id", sa.String(400), nullable=True),
+    sa.Column("chat_id", sa.String(400), nullable=True),
+    sa.Column("app_installed_at", UtcDateTime(), nullable=True),
+    sa.Column("attendees", sa.JSON, nullable=True),
+    sa.Column("scheduled_start", UtcDateTime(), nullable=True),
+    sa.Column("scheduled_end", UtcDateTime(), nullable=True),
+)
+
+meeting_chat = sa.Table(
+    "meeting_chat",
+    metadata,
+    sa.Column("chat_id", sa.String(400), primary_key=True),
+    sa.Column("set_key", sa.String(100), nullable=False),
+    sa.Column("linked_at", UtcDateTime(), nullable=False),
+    sa.Column("linked_by", sa.String(100), nullable=False),
 )
 
 team = sa.Table(
