@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.store.base import Store
 from bot.turns import Outcome, Turn
@@ -19,6 +20,7 @@ class Services:
     admins: frozenset[str] = field(default_factory=frozenset)
     # Called after a change that queued notices has been committed, so they go out at once.
     kick: Callable[[], None] = _nothing
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def is_admin(self, turn: Turn) -> bool:
         person = turn.person

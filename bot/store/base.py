@@ -142,3 +142,9 @@ class Store(ABC):
 
     @abstractmethod
     async def latest_challenge(self, set_key: str, officer_email: str) -> ChallengeRecord | None: ...
+
+    # Attendance (issue 6) ---------------------------------------------------------------------
+
+    @abstractmethod
+    async def teams_with_apologies(self, set_key: str, session_number: int) -> frozenset[str]:
+        """Teams whose every officer has sent apologies for that session: left out of its running order."""
