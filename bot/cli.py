@@ -132,6 +132,126 @@ def _booking(args: argparse.Namespace, settings: Settings) -> int:
     return _with_store(settings, work)
 
 
+def _meetings(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.client import open_client
+    from graph.settings import GraphNotConfigured, GraphSettings
+    from graph.sync import sync_set
+
+    try:
+        graph_settings = GraphSettings.from_env(load_environment())
+    except GraphNotConfigured as error:
+        print(f"als: {error}", file=sys.stderr)
+        return 2
+
+    async def work(store: SqlStore) -> int:
+        programme = await store.programme()
+        keys = [s.key for s in programme.sets if args.set in (None, s.key)]
+        if not keys:
+            known = ", ".join(s.key for s in programme.sets) or "none loaded"
+            print(f"als: no set {args.set!r} (sets: {known})", file=sys.stderr)
+            return 2
+        failed = False
+        async with open_client(graph_settings) as client:
+            for key in keys:
+                report = await sync_set(store, client, graph_settings, key, datetime.now(UTC),
+                                        create=args.action == "create")
+                print("\n".join(report.lines()))
+                failed = failed or report.error is not None
+        return 1 if failed else 0
+
+    return _with_store(settings, work)
+
+
+def _meetings_show(args: argparse.Namespace, settings: Settings) -> int:
+    from cards.format import london_slot
+
+    async def work(store: SqlStore) -> int:
+        sessions = await store.session_meetings(args.set)
+        if not sessions:
+            print(f"als: no set {args.set!r}", file=sys.stderr)
+            return 2
+        for s in sessions:
+            state = "no meeting yet" if not s.event_id else (
+                f"meeting {'with' if s.app_installed_at else 'without'} the app in its chat, "
+                f"{len(s.attendees or ())} invited")
+            print(f"session {s.number}: {london_slot(s.starts_at, s.ends_at)}: {state}")
+            if s.join_url:
+                print(f"  join: {s.join_url}")
+        return 0
+
+    return _with_store(settings, work)
+
+
+def _attendance_collect(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.attendance_collect import (
+        AttendanceConfigError,
+        AttendanceSettings,
+        NotCollected,
+        collect_session,
+    )
+    from graph.client import open_client
+    from graph.errors import GraphError
+    from graph.settings import GraphNotConfigured, GraphSettings
+
+    env = load_environment()
+    try:
+        graph_settings = GraphSettings.from_env(env)
+        rules = AttendanceSettings.from_env(env)
+    except (GraphNotConfigured, AttendanceConfigError) as error:
+        print(f"als: {error}", file=sys.stderr)
+        return 2
+
+    async def work(store: SqlStore) -> int:
+        now = datetime.now(UTC)
+        set_def = (await store.programme()).set_by_key(args.set)
+        if set_def is None:
+            print(f"als: no set {args.set!r}", file=sys.stderr)
+            return 2
+        numbers = [args.session] if args.session else [
+            n for n, s in enumerate(set_def.sessions, start=1) if s.end_utc <= now]
+        if not numbers:
+            print(f"als: no session of {args.set} has ended yet; name one to try anyway", file=sys.stderr)
+            return 1
+        failed = False
+        async with open_client(graph_settings) as client:
+            for number in numbers:
+                try:
+                    done = await collect_session(store, client, graph_settings.organiser, args.set, number,
+                                                 now, settings=rules)
+                except (NotCollected, GraphError) as error:
+                    print(f"session {number}: not collected: {error}", file=sys.stderr)
+                    failed = True
+                    continue
+                counts = {k: sum(o.status == k for o in done.taken.officers)
+                          for k in ("attended", "apologies", "absent")}
+                print(f"session {number}: {counts['attended']} attended, "
+                      f"{counts['apologies']} with apologies, {counts['absent']} absent without notice, "
+                      f"{len(done.taken.others)} others joined "
+                      f"({len(done.reports)} report(s), {done.records} records)")
+                for other in done.taken.others:
+                    label = "facilitator" if other.facilitator else "not an officer of the set"
+                    print(f"  {other.name} <{other.email or 'no e-mail'}>: {other.minutes} min, {label}")
+        return 1 if failed else 0
+
+    return _with_store(settings, work)
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.export import export_sheets, write
+
+    async def work(store: SqlStore) -> int:
+        set_def = (await store.programme()).set_by_key(args.set)
+        if set_def is None:
+            print(f"als: no set {args.set!r}", file=sys.stderr)
+            return 2
+        sheets = await export_sheets(store, set_def, datetime.now(UTC))
+        for path in write(sheets, Path(args.out), set_def.key):
+            print(f"wrote {path}")
+        return 0
+
+    return _with_store(settings, work)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="als", description="Action Learning Sets for Microsoft Teams")
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -149,6 +269,29 @@ def parser() -> argparse.ArgumentParser:
     booking.add_argument("action", choices=["list", "open", "close"])
     booking.add_argument("set", nargs="?", help="the set's key (all sets for list)")
     booking.set_defaults(run=_booking)
+    meetings = sub.add_parser("meetings", help="the sets' Teams meetings, through Microsoft Graph")
+    meetings_sub = meetings.add_subparsers(dest="meetings_command", required=True, metavar="ACTION")
+    create = meetings_sub.add_parser(
+        "create", help="create a set's meetings, invite, and add the app to the chats (safe to rerun)")
+    create.add_argument("set")
+    create.set_defaults(run=_meetings, action="create")
+    sync = meetings_sub.add_parser("sync", help="bring attendees and times of meetings to come into line")
+    sync.add_argument("set", nargs="?")
+    sync.set_defaults(run=_meetings, action="sync")
+    show = meetings_sub.add_parser("show", help="each session's meeting and join link")
+    show.add_argument("set")
+    show.set_defaults(run=_meetings_show)
+    attendance = sub.add_parser("attendance", help="read the sessions' Teams attendance reports")
+    attendance_sub = attendance.add_subparsers(dest="attendance_command", required=True, metavar="ACTION")
+    collect = attendance_sub.add_parser(
+        "collect", help="read a set's attendance (each ended session, or one); rerun replaces, never doubles")
+    collect.add_argument("set")
+    collect.add_argument("session", nargs="?", type=int, help="the session's number (default: all ended)")
+    collect.set_defaults(run=_attendance_collect)
+    export = sub.add_parser("export", help="write a set's register, actions and reflections (CSV and XLSX)")
+    export.add_argument("set")
+    export.add_argument("--out", default=".", help="the folder to write to (default: here)")
+    export.set_defaults(run=_export)
     # Other packages add their own subcommands (they set `func`).
     for module in ("manifest.cli",):
         try:

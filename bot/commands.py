@@ -22,6 +22,7 @@ class Command:
 
 PERSONAL = frozenset({Scope.PERSONAL})
 CHATS = frozenset({Scope.PERSONAL, Scope.GROUP_CHAT})
+MEETING = frozenset({Scope.GROUP_CHAT})
 
 COMMANDS: tuple[Command, ...] = (
     Command("help", "help", "What I can do here", CHATS),
@@ -29,6 +30,21 @@ COMMANDS: tuple[Command, ...] = (
     Command("my sets", "my sets", "Where your council stands in the sets you signed up to", PERSONAL),
     Command("withdraw", "withdraw", "Withdraw your council's team from a set", PERSONAL),
     Command("sets", "sets", "Programme admins: booking, confirmed teams and waiting lists", PERSONAL),
+    Command("apologies", "apologies", "Tell the facilitator you cannot come to a session, and why", PERSONAL),
+    Command("register", "register", "Facilitators: who attended each session of your set", CHATS),
+    # The facilitator's session controls (bot.features.meeting). Teams lists at most 12 commands
+    # per scope, so "resume" is typed or pressed on the session card but not on the menu.
+    Command("start", "start", "Facilitators: start the session, with the ground rules and running order",
+            MEETING),
+    Command("next", "next", "Facilitators: the next presenter (or the next part of the session)", MEETING),
+    Command("pass", "pass", "Facilitators: the presenter passes; you can go back to them later", MEETING),
+    Command("back", "back", "Facilitators: go back to the presenter who passed, or the one before", MEETING),
+    Command("extend", "extend N", "Facilitators: give the presenter N more minutes, e.g. extend 3", MEETING),
+    Command("pause", "pause", "Facilitators: pause the clock (type resume to carry on)", MEETING),
+    Command("skip", "skip NAME", "Facilitators: skip a team today, e.g. skip Leeds", MEETING),
+    Command("order", "order", "Facilitators: change the running order of the teams still to come", MEETING),
+    Command("reflect", "reflect", "Facilitators: start the closing reflection round", MEETING),
+    Command("end", "end", "Facilitators: end the session", MEETING),
 )
 
 

@@ -72,6 +72,7 @@ class Settings:
     admins: frozenset[str] = field(default_factory=frozenset)
     courier_interval: float = 5.0
     sweep_interval: float = 60.0
+    session_tick_interval: float = 2.0  # how often session timers are checked (warnings)
 
     @property
     def is_loopback(self) -> bool:
@@ -188,6 +189,22 @@ def database_url(env: Mapping[str, str]) -> str:
     return value
 
 
+SESSION_TICK = "ALS_SESSION_TICK_SECONDS"
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds from 0 to 3600, not {raw!r}")
+    return value
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     auth = channel_auth(env)
     host = env.get("HOST", "").strip() or "localhost"
@@ -212,6 +229,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         admins=frozenset(
             a.strip().lower() for a in env.get("ALS_ADMINS", "").split(",") if a.strip()
         ),
+        session_tick_interval=_seconds(env, SESSION_TICK, 2.0),
     )
     if not auth.enabled and not settings.is_loopback and not allow_remote:
         raise ConfigError(

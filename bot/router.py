@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from bot.commands import parse
-from bot.features import signup, welcome
+from bot.commands import Scope, parse
+from bot.features import attendance, meeting, signup, welcome
 from bot.features.base import Handler, Services
 from bot.turns import Kind, Outcome, Turn
 
 log = logging.getLogger(__name__)
 
-FEATURES = (welcome, signup)
+FEATURES = (welcome, signup, attendance, meeting)
 
 HANDLED: Mapping[str, Handler] = {k: v for f in FEATURES for k, v in f.COMMANDS.items()}
 VERBS: Mapping[str, Handler] = {k: v for f in FEATURES for k, v in f.VERBS.items()}
+EVENTS: Mapping[str, Handler] = {k: v for f in FEATURES for k, v in getattr(f, "EVENTS", {}).items()}
 
 
 async def route(services: Services, turn: Turn) -> Outcome:
@@ -30,8 +31,17 @@ async def route(services: Services, turn: Turn) -> Outcome:
     if turn.kind is Kind.MESSAGE:
         parsed = parse(turn.text, turn.chat.scope)
         if parsed is None:
+            if turn.chat.scope is Scope.GROUP_CHAT:
+                # The bot hears all of a meeting chat: conversation gets no answer unless it was
+                # addressed to the bot.
+                heard = await meeting.unparsed(services, turn, "")
+                if heard is not None:
+                    return heard
             return await welcome.not_understood(services, turn, "")
         command, args = parsed
         log.info("command", extra={"command": command.name})
         return await HANDLED[command.name](services, turn, args)
+    if turn.kind is Kind.EVENT:
+        event = EVENTS.get(turn.verb)
+        return Outcome() if event is None else await event(services, turn, "")
     return Outcome()

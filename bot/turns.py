@@ -14,6 +14,7 @@ class Kind(StrEnum):
     MESSAGE = "message"  # typed text
     ACTION = "action"  # a card button (Action.Execute invoke, or Action.Submit fallback)
     ADDED = "added"  # the bot was added to a chat or installed for a person
+    EVENT = "event"  # a meeting event, e.g. a participant joined or left (`verb` names it)
     OTHER = "other"
 
 
@@ -45,6 +46,7 @@ class Turn:
     text: str = ""
     verb: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    mentioned: bool = False  # the bot was @mentioned (in a group chat, it also hears the rest)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from typing import Any
 from bot.rules import nomination
 from bot.rules.challenge import QUESTIONS
 from cards import booking, elements, signup
+from cards.attendance_examples import examples as attendance_examples
 from cards.help import help_card
+from cards.session_examples import examples as session_examples
 from cards.views import AdminSetView, OfficerLine, SetOption, TeamView
 from cards.welcome import welcome_card
 
@@ -113,4 +115,6 @@ def examples() -> list[Example]:
             ("apologies", "Tell the facilitator you cannot come, and why"),
         ])),
         *_booking(),
+        *session_examples(),
+        *attendance_examples(),
     ]

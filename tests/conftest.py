@@ -4,8 +4,9 @@ and the bot's real aiohttp server on loopback."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -74,10 +75,10 @@ class RunningBot:
         return self.url + "/api/messages"
 
 
-async def start_bot(env: dict[str, str]) -> RunningBot:
+async def start_bot(env: dict[str, str], *, clock: Callable[[], datetime] | None = None) -> RunningBot:
     settings = load_settings({"HOST": "127.0.0.1", "PORT": "0", **env})
     store = await SqlStore.open(settings.database_url)
-    app = create_app(settings, store)
+    app = create_app(settings, store, env=env, clock=clock)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

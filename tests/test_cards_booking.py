@@ -385,10 +385,13 @@ def test_notices_of_change_say_what_happened_and_what_to_do() -> None:
     assert "Wigan Council has withdrawn" in words(booking.withdrawn_card(replace(TEAM, status="withdrawn")))
 
 
+MEETINGS = ("Create Teams meetings", "meetings.create", {"set_key": "s"})
+
+
 @pytest.mark.parametrize(("state", "buttons"), [
-    ("draft", [("Open booking", "booking.open", {"set_key": "s"})]),
-    ("open", [("Close booking", "booking.close", {"set_key": "s"})]),
-    ("closed", [("Reopen booking", "booking.open", {"set_key": "s"})]),
+    ("draft", [("Open booking", "booking.open", {"set_key": "s"}), MEETINGS]),
+    ("open", [("Close booking", "booking.close", {"set_key": "s"}), MEETINGS]),
+    ("closed", [("Reopen booking", "booking.open", {"set_key": "s"}), MEETINGS]),
 ])
 def test_admins_get_the_booking_button_the_state_allows(state: str, buttons: list[Any]) -> None:
     view = AdminSetView("s", "Tuesday set", "Sustainable Procurement", state, 6, SESSIONS)  # type: ignore[arg-type]

@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 
 CARD_ACTION = "adaptiveCard/action"
 SCOPES = {"personal": Scope.PERSONAL, "groupChat": Scope.GROUP_CHAT, "channel": Scope.TEAM}
+# Teams' meeting participant events (they need the OnlineMeetingParticipant.Read.Chat permission).
+MEETING_EVENTS = {
+    "application/vnd.microsoft.meetingParticipantJoin": "meeting.join",
+    "application/vnd.microsoft.meetingParticipantLeave": "meeting.leave",
+}
 
 
 def activity_key(activity: Activity) -> str:
@@ -47,7 +52,20 @@ def _kind_verb_data(activity: Activity) -> tuple[Kind, str, dict[str, Any]]:
         added = activity.members_added or []
         if any(m.id == activity.recipient.id for m in added):
             return Kind.ADDED, "", {}
+    if activity.type == ActivityTypes.event and activity.name in MEETING_EVENTS:
+        value = activity.value if isinstance(activity.value, dict) else {}
+        return Kind.EVENT, MEETING_EVENTS[activity.name], dict(value)
     return Kind.OTHER, "", {}
+
+
+def _mentions_bot(activity: Activity) -> bool:
+    recipient = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") or {}
+        if entity.type == "mention" and recipient and mentioned.get("id") == recipient:
+            return True
+    return False
 
 
 def to_turn(activity: Activity, now: datetime) -> Turn:
@@ -79,6 +97,7 @@ def to_turn(activity: Activity, now: datetime) -> Turn:
         text=text,
         verb=verb,
         data=data,
+        mentioned=kind is Kind.MESSAGE and _mentions_bot(activity),
     )
 
 
@@ -153,7 +172,7 @@ class TeamsBot(Bot):
                 await self._answer_invoke(context, earlier or invoke_body(Outcome.say(
                     "I am still working on that; it will not be done twice.")))
             return
-        if turn.kind is not Kind.OTHER:
+        if turn.kind not in (Kind.OTHER, Kind.EVENT):
             turn = replace(turn, person=replace(turn.person, email=await self._email(context, turn)))
         ref = conversation_ref(activity, turn)
         if ref is not None:

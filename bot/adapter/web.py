@@ -6,8 +6,8 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -15,11 +15,14 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from bot.adapter.auth import ChannelAuthentication
+from bot.adapter.chats import ConnectorChats
 from bot.adapter.courier import Courier
+from bot.adapter.meetings import GraphMeetings
 from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
-from bot.config import ALLOW_UNAUTHENTICATED, Settings
-from bot.features import signup
+from bot.attendance_collect import AttendanceConfigError, AttendanceSettings, GraphAttendance
+from bot.config import ALLOW_UNAUTHENTICATED, ConfigError, Settings, load_environment
+from bot.features import meeting, signup
 from bot.features.base import Services
 from bot.store.base import Store
 
@@ -31,6 +34,11 @@ STORE = web.AppKey("store", Store)
 AUTH = web.AppKey("auth", ChannelAuthentication)
 COURIER = web.AppKey("courier", Courier)
 TICKER = web.AppKey("ticker", Ticker)
+SESSION_TICKER = web.AppKey("session_ticker", Ticker)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -94,18 +102,36 @@ async def no_stack_traces(
         return _problem(500, "internal error")
 
 
-def create_app(settings: Settings, store: Store) -> web.Application:
+def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None = None, *,
+               clock: Callable[[], datetime] | None = None) -> web.Application:
+    """The bot's web app; `clock` (default: the system's UTC time) lets a test run sessions fast."""
+    now = clock or _utc_now
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[no_stack_traces])
     auth = ChannelAuthentication(settings.auth)
     adapter = CloudAdapter(auth)
-    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval)
-    services = Services(store=store, admins=settings.admins, kick=courier.kick)
-    bot = TeamsBot(services)
+    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval, clock=now)
+    meetings = _graph_meetings(store, courier.kick, load_environment() if env is None else env)
+    chats = ConnectorChats(adapter, store, settings.auth.app_id)
+    services = Services(store=store, admins=settings.admins, kick=courier.kick, meetings=meetings,
+                        clock=now, chats=chats)
+    bot = TeamsBot(services, now)
 
     async def deadlines(now: datetime) -> int:
         return await signup.expire_deadlines(services, now)
 
-    app[TICKER] = Ticker([("deadlines", deadlines)], interval=settings.sweep_interval)
+    app[TICKER] = Ticker([("deadlines", deadlines)], interval=settings.sweep_interval, clock=now)
+
+    async def sessions(at: datetime) -> int:
+        return await meeting.sweep(services, at)
+
+    # Session timers need seconds, not the minute that deadlines can wait.
+    app[SESSION_TICKER] = Ticker([("sessions", sessions)], interval=settings.session_tick_interval,
+                                 clock=now)
+    if meetings is not None:
+        app[TICKER].sweeps.append(("meetings", meetings.sweep))
+    attendance = _graph_attendance(store, courier.kick, load_environment() if env is None else env)
+    if attendance is not None:
+        app[TICKER].sweeps.append(("attendance", attendance.sweep))
 
     async def on_error(context: Any, error: Exception) -> None:
         log.error("turn error", extra={"error": type(error).__name__})
@@ -119,9 +145,13 @@ def create_app(settings: Settings, store: Store) -> web.Application:
     async def start(app: web.Application) -> None:
         app[COURIER].start()
         app[TICKER].start()
+        app[SESSION_TICKER].start()
 
     async def close(app: web.Application) -> None:
         await app[TICKER].stop()
+        await app[SESSION_TICKER].stop()
+        if meetings is not None:
+            await meetings.close()
         await app[COURIER].stop()
         await app[AUTH].close()
         await app[STORE].close()
@@ -129,6 +159,35 @@ def create_app(settings: Settings, store: Store) -> web.Application:
     app.on_startup.append(start)
     app.on_cleanup.append(close)
     return app
+
+
+def _graph_meetings(store: Store, kick: Callable[[], None], env: Mapping[str, str]) -> GraphMeetings | None:
+    from graph.settings import GraphNotConfigured, GraphSettings
+
+    try:
+        graph = GraphSettings.from_env(env)
+    except GraphNotConfigured as missing:
+        log.info("Microsoft Graph is off: %s", missing)
+        return None
+    seconds = float(env.get("ALS_MEETINGS_SYNC_SECONDS", "") or 300)
+    return GraphMeetings(graph, store, kick, lambda: datetime.now(UTC), sync_seconds=seconds)
+
+
+def _graph_attendance(
+    store: Store, kick: Callable[[], None], env: Mapping[str, str]
+) -> GraphAttendance | None:
+    """The attendance sweep (bot.attendance_collect), when Graph is configured."""
+    from graph.settings import GraphNotConfigured, GraphSettings
+
+    try:
+        graph = GraphSettings.from_env(env)
+    except GraphNotConfigured:
+        return None  # _graph_meetings has said so in the log
+    try:
+        rules = AttendanceSettings.from_env(env)
+    except AttendanceConfigError as wrong:
+        raise ConfigError(str(wrong)) from wrong
+    return GraphAttendance(graph, rules, store, kick)
 
 
 def warn_if_unauthenticated(settings: Settings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from bot.store.base import Store
 from bot.turns import Outcome, Turn
@@ -14,6 +15,32 @@ def _nothing() -> None:
     return None
 
 
+class MeetingsPort(Protocol):
+    """Creates a set's Teams meetings in the background, telling `notify` (a recipient key) after."""
+
+    def create(self, set_key: str, notify: str) -> None: ...
+
+
+class ChatPort(Protocol):
+    """Posts and updates cards in a chat outside a turn (the session card, also from the ticker).
+    `conversation_key` is a stored conversation reference, e.g. "chat:<conversationId>"."""
+
+    async def post(self, conversation_key: str, card: dict[str, Any]) -> str | None:
+        """The new message's activity id, or None if it could not be sent."""
+
+    async def update(self, conversation_key: str, activity_id: str, card: dict[str, Any]) -> bool: ...
+
+
+class NoChats:
+    """The chat port of a bot without a channel (tests of features alone): sends nothing."""
+
+    async def post(self, conversation_key: str, card: dict[str, Any]) -> str | None:
+        return None
+
+    async def update(self, conversation_key: str, activity_id: str, card: dict[str, Any]) -> bool:
+        return False
+
+
 @dataclass(frozen=True)
 class Services:
     store: Store
@@ -21,6 +48,8 @@ class Services:
     # Called after a change that queued notices has been committed, so they go out at once.
     kick: Callable[[], None] = _nothing
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    meetings: MeetingsPort | None = None  # None: Microsoft Graph is not configured
+    chats: ChatPort = field(default_factory=NoChats)
 
     def is_admin(self, turn: Turn) -> bool:
         person = turn.person

@@ -403,6 +403,27 @@ async def close_booking(services: Services, turn: Turn, args: str) -> Outcome:
     return await set_booking(services, turn, opening=False)
 
 
+async def create_meetings(services: Services, turn: Turn, args: str) -> Outcome:
+    if not services.is_admin(turn):
+        return Outcome.say(ADMINS_ONLY)
+    set_key = str(turn.data.get(n.SET_KEY, ""))
+    programme = await services.store.programme()
+    set_def = programme.set_by_key(set_key)
+    if set_def is None:
+        return Outcome.say("That set does not exist.")
+    if services.meetings is None:
+        return Outcome.say(
+            "Microsoft Graph is not configured for this bot, so it cannot create meetings. "
+            "Set AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, GRAPH_ORGANISER and "
+            "GRAPH_TEAMS_APP_ID (see the README), or run `als meetings create` where they are set."
+        )
+    # Graph takes longer than Teams waits for a card's answer: answer now, report when done.
+    services.meetings.create(set_key, f"user:{turn.person.aad_object_id}")
+    return Outcome.say(
+        f"Creating the Teams meetings for {set_def.name}. I will tell you here when it is done."
+    )
+
+
 async def expire_deadlines(services: Services, now: datetime) -> int:
     """The timed sweep: remind, then release the places of teams not fully committed in time."""
     programme = await services.store.programme()
@@ -434,4 +455,5 @@ VERBS: dict[str, Handler] = {
     "withdraw.confirm": withdraw_confirm,
     "booking.open": open_booking,
     "booking.close": close_booking,
+    "meetings.create": create_meetings,
 }

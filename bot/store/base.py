@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from bot.rules.airtime import AirtimeSettings
+from bot.rules.attendance import Apology, Member, SessionAttendance
 from bot.rules.booking import Book, Effect, Team, Who
 from bot.rules.programme import Programme
+from bot.store.session_records import (
+    ActionItem,
+    ActionReview,
+    Reflection,
+    ReflectionKind,
+    SessionRun,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,38 @@ class BookChange:
     effects: tuple[Effect, ...] = ()
     notices: tuple[Notice, ...] = ()
     challenges: tuple[ChallengeRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionMeeting:
+    """A session and the Teams meeting made for it (None where not made yet)."""
+
+    set_key: str
+    number: int
+    starts_at: datetime
+    ends_at: datetime
+    event_id: str | None = None
+    join_url: str | None = None
+    ical_uid: str | None = None
+    meeting_id: str | None = None
+    chat_id: str | None = None
+    app_installed_at: datetime | None = None
+    attendees: tuple[str, ...] | None = None  # the e-mail addresses the invitation last held
+    scheduled_start: datetime | None = None  # the times the event last held
+    scheduled_end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CollectionDue:
+    """A session whose attendance report should be read now (or, with `give_up`, no longer)."""
+
+    set_key: str
+    number: int
+    meeting_id: str
+    starts_at: datetime
+    ends_at: datetime
+    attempts: int
+    give_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,8 +184,126 @@ class Store(ABC):
     @abstractmethod
     async def latest_challenge(self, set_key: str, officer_email: str) -> ChallengeRecord | None: ...
 
+    # Meetings (issue 4) -----------------------------------------------------------------------
+
+    @abstractmethod
+    async def session_meetings(self, set_key: str) -> list[SessionMeeting]: ...
+
+    @abstractmethod
+    async def record_meeting(self, set_key: str, number: int, changes: Mapping[str, Any]) -> None:
+        """Keep what Graph made for a session, step by step, so that a rerun finishes the rest."""
+
+    @abstractmethod
+    async def link_chat(self, chat_id: str, set_key: str, by: str, now: datetime) -> None: ...
+
+    @abstractmethod
+    async def set_of_chat(self, chat_id: str) -> str | None:
+        """The set whose meeting chat this is (made by Graph, or linked by its facilitator)."""
+
+    # Sessions in the meeting (issue 5) --------------------------------------------------------
+
+    @abstractmethod
+    async def session_run(self, set_key: str, number: int) -> SessionRun | None: ...
+
+    @abstractmethod
+    async def session_run_in_chat(self, chat_id: str) -> SessionRun | None:
+        """The run in this chat: the one running, or else the one changed last."""
+
+    @abstractmethod
+    async def session_runs_of(self, set_key: str) -> list[SessionRun]:
+        """Every run of the set, by session number."""
+
+    @abstractmethod
+    async def save_session_run(self, run: SessionRun, expected_version: int | None,
+                               notices: list[Notice], now: datetime) -> bool:
+        """Compare-and-set: save `run` only if the stored version is still `expected_version` (None:
+        only if there is no run yet), queueing `notices` in the same transaction. False: another
+        turn or instance saved first, nothing was written, and the caller must not act."""
+
+    @abstractmethod
+    async def set_session_card(self, set_key: str, number: int, activity_id: str) -> None: ...
+
+    @abstractmethod
+    async def due_session_runs(self, now: datetime, limit: int = 50) -> list[SessionRun]:
+        """Runs whose clock has something to do at `now` (a warning, a heads-up)."""
+
+    @abstractmethod
+    async def set_presence(self, chat_id: str, member: str, in_meeting: bool, now: datetime) -> None: ...
+
+    @abstractmethod
+    async def presence(self, chat_id: str) -> dict[str, bool]:
+        """Who the meeting's participant events said is in (True) or has left (False)."""
+
+    @abstractmethod
+    async def airtime_settings(self, series_key: str) -> AirtimeSettings:
+        """The series' session timings and phase shares; the defaults unless an admin set them."""
+
+    @abstractmethod
+    async def save_airtime_settings(self, series_key: str, settings: AirtimeSettings) -> None: ...
+
+    @abstractmethod
+    async def save_actions(self, set_key: str, team_id: str, number: int, officer_email: str,
+                           texts: list[str], now: datetime) -> None:
+        """Replace the team's actions set in session `number` (at most five, blanks dropped)."""
+
+    @abstractmethod
+    async def actions_of(self, set_key: str, team_id: str, number: int) -> list[ActionItem]: ...
+
+    @abstractmethod
+    async def save_review(self, set_key: str, team_id: str, number: int, review: ActionReview,
+                          officer_email: str, now: datetime) -> None:
+        """Record the review of the actions the team set in session `number`."""
+
+    @abstractmethod
+    async def review_of(self, set_key: str, team_id: str, number: int) -> ActionReview | None: ...
+
+    @abstractmethod
+    async def add_reflection(self, set_key: str, number: int, author: str,
+                             texts: list[tuple[ReflectionKind, str]]) -> bool:
+        """Keep a member's reflections without their name; False if they had already answered."""
+
+    @abstractmethod
+    async def reflections(self, set_key: str, number: int) -> list[Reflection]: ...
+
     # Attendance (issue 6) ---------------------------------------------------------------------
 
     @abstractmethod
     async def teams_with_apologies(self, set_key: str, session_number: int) -> frozenset[str]:
         """Teams whose every officer has sent apologies for that session: left out of its running order."""
+
+    @abstractmethod
+    async def set_members(self, set_key: str) -> list[Member]:
+        """The officers of the set's confirmed teams."""
+
+    @abstractmethod
+    async def apologies(self, set_key: str) -> list[Apology]:
+        """Every apology for the set's sessions, withdrawn ones included."""
+
+    @abstractmethod
+    async def save_apology(self, apology: Apology, notices: Sequence[Notice], now: datetime) -> None:
+        """Send (or resend with a new reason) an apology, and queue its notices, in one transaction."""
+
+    @abstractmethod
+    async def withdraw_apology(self, set_key: str, session_number: int, officer_email: str,
+                               notices: Sequence[Notice], now: datetime) -> bool:
+        """False if there was no standing apology to withdraw."""
+
+    @abstractmethod
+    async def save_attendance(self, set_key: str, session_number: int, taken: SessionAttendance,
+                              reports: Sequence[str], notices: Sequence[Notice], now: datetime) -> None:
+        """Replace the session's attendance with `taken` (collecting again never duplicates)."""
+
+    @abstractmethod
+    async def attendance(self, set_key: str) -> dict[int, SessionAttendance]:
+        """The collected attendance of the set, by session number."""
+
+    @abstractmethod
+    async def claim_collections(self, now: datetime, *, grace: timedelta, retry: timedelta,
+                                wait: timedelta) -> list[CollectionDue]:
+        """Sessions whose attendance is due to be read (ended `grace` ago, with a meeting, not
+        collected, last tried over `retry` ago), taken so that another instance skips them for
+        `retry`; and, marked `give_up`, those still missing `wait` after their end."""
+
+    @abstractmethod
+    async def collection_failed(self, set_key: str, session_number: int, error: str,
+                                notices: Sequence[Notice], now: datetime) -> None: ...

@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.store import tables as t
 from bot.store.base import ConversationRef, Notice, Pending, Store
+from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_booking import BookingQueries
+from bot.store.sql_meetings import MeetingQueries
+from bot.store.sql_sessions import SessionQueries
 
 # Two instances starting together must not both migrate: PostgreSQL serialises them on this lock.
 _MIGRATION_LOCK = 0x414C5301
@@ -92,7 +95,7 @@ async def migrate(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
-class SqlStore(BookingQueries, Store):
+class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries, Store):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -242,6 +245,3 @@ class SqlStore(BookingQueries, Store):
                 .where(t.outbox.c.id == notice_id)
                 .values(due_at=retry_at, last_error=error[:200])
             )
-
-    async def teams_with_apologies(self, set_key: str, session_number: int) -> frozenset[str]:
-        return frozenset()  # apologies arrive with issue 6

@@ -171,3 +171,124 @@ challenge_version = sa.Table(
     sa.Column("answers", sa.JSON, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
 )
+
+# Attendance (issue 6) -------------------------------------------------------------------------
+
+apology = sa.Table(
+    "apology",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),
+    sa.Column("officer_email", sa.String(320), primary_key=True),
+    sa.Column("team_id", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("withdrawn_at", UtcDateTime(), nullable=True),
+)
+
+attendance = sa.Table(
+    "attendance",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),
+    # "officer:<email>" for an officer of the set, "other:<identity>" for anyone else who joined.
+    sa.Column("subject", sa.String(400), primary_key=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("team_id", sa.String(64), nullable=True),
+    sa.Column("council_name", sa.String(200), nullable=True),
+    sa.Column("tenant_id", sa.String(100), nullable=True),
+    sa.Column("role", sa.String(30), nullable=True),
+    sa.Column("status", sa.String(10), nullable=True),
+    sa.Column("seconds", sa.Integer, nullable=False),
+    sa.Column("first_join", UtcDateTime(), nullable=True),
+    sa.Column("last_leave", UtcDateTime(), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("facilitator", sa.Boolean, nullable=False),
+    sa.Column("collected_at", UtcDateTime(), nullable=False),
+)
+
+attendance_collection = sa.Table(
+    "attendance_collection",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("collected_at", UtcDateTime(), nullable=True),
+    sa.Column("reports", sa.JSON, nullable=True),
+    sa.Column("gave_up_at", UtcDateTime(), nullable=True),
+)
+
+# In-meeting sessions (issue 5) -------------------------------------------------------------------
+
+session_run = sa.Table(
+    "session_run",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("chat_id", sa.String(400), nullable=False, index=True),
+    sa.Column("stage", sa.String(20), nullable=False),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),  # compare-and-set: a save names the one it read
+    sa.Column("card_activity_id", sa.String(200), nullable=True),
+    sa.Column("next_due", UtcDateTime(), nullable=True, index=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+meeting_presence = sa.Table(
+    "meeting_presence",
+    metadata,
+    sa.Column("chat_id", sa.String(400), primary_key=True),
+    sa.Column("member", sa.String(320), primary_key=True),  # Entra object id or e-mail, lower case
+    sa.Column("in_meeting", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+action_item = sa.Table(
+    "action_item",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("team_id", sa.String(64), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),  # the session it was set in
+    sa.Column("position", sa.Integer, primary_key=True),  # 1 to 5
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("officer_email", sa.String(320), nullable=False),  # who recorded it
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=True),  # done, partly, not_done: set at the review
+    sa.Column("reviewed_at", UtcDateTime(), nullable=True),
+)
+
+action_review = sa.Table(
+    "action_review",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("team_id", sa.String(64), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),  # the session whose actions it reviews
+    sa.Column("worked_well", sa.Text, nullable=False),
+    sa.Column("worked_less_well", sa.Text, nullable=False),
+    sa.Column("learning", sa.Text, nullable=False),
+    sa.Column("officer_email", sa.String(320), nullable=False),
+    sa.Column("reviewed_at", UtcDateTime(), nullable=False),
+)
+
+reflection = sa.Table(
+    "reflection",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("set_key", sa.String(100), nullable=False),
+    sa.Column("session_number", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # team or individual; no author: anonymous
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+reflection_sent = sa.Table(
+    "reflection_sent",
+    metadata,
+    # Who has answered, kept apart from what they wrote, only to stop a second answer.
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),
+    sa.Column("author", sa.String(320), primary_key=True),
+)

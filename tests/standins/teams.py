@@ -310,6 +310,21 @@ class TeamsStandIn:
         activity["membersAdded"] = [{"id": f"28:{self.app_id}"}]
         return activity
 
+    def participants(self, users: list[User], conversation: dict[str, Any], *,
+                     joined: bool = True) -> dict[str, Any]:
+        """A meeting participant joined or left event, as Teams sends it to a bot with the
+        OnlineMeetingParticipant.Read.Chat permission (sent by the meeting, not by a person)."""
+        organiser = User("00000000-0000-4000-8000-0000000000ff", "Meeting")
+        activity = self._base("event", conversation, organiser,
+                              {"meeting": {"id": "MCM" + conversation["id"][:20]}})
+        activity["name"] = ("application/vnd.microsoft.meetingParticipantJoin" if joined
+                            else "application/vnd.microsoft.meetingParticipantLeave")
+        activity["value"] = {"members": [{
+            "user": {"id": u.channel_id, "name": u.name, "aadObjectId": u.aad_object_id, "tenantId": TENANT},
+            "meeting": {"inMeeting": joined, "role": "Attendee"},
+        } for u in users]}
+        return activity
+
     async def send(self, bot_url: str, activity: dict[str, Any], *, token: str | None = None,
                    authorization: str | None = None) -> Reply:
         """Post an activity to the bot as the channel does; `authorization` overrides the header."""

@@ -1,0 +1,84 @@
+"""Microsoft Graph inside the running bot: the periodic meeting sync and the admin's "create" button.
+
+Present only when Graph is configured; slow Graph work runs after the card action has been
+answered, and its outcome reaches the admin as a proactive message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.store.base import Notice, Store
+from graph.settings import GraphSettings
+
+log = logging.getLogger(__name__)
+
+
+class GraphMeetings:
+    def __init__(
+        self,
+        settings: GraphSettings,
+        store: Store,
+        kick: Callable[[], None],
+        clock: Callable[[], datetime],
+        *,
+        sync_seconds: float = 300.0,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.kick = kick
+        self.clock = clock
+        self.sync_seconds = sync_seconds
+        self._client: Any = None
+        self._last_sync = float("-inf")
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def client(self) -> Any:
+        if self._client is None:
+            from graph.client import make_client
+
+            self._client = make_client(self.settings)
+        return self._client
+
+    async def sweep(self, now: datetime) -> None:
+        """Roster and time changes reach the invitations of sessions to come."""
+        if time.monotonic() - self._last_sync < self.sync_seconds:
+            return
+        self._last_sync = time.monotonic()
+        from graph.sync import sync_all
+
+        for report in await sync_all(self.store, self.client(), self.settings, now):
+            if report.error is not None:
+                log.warning(
+                    "meeting sync stopped", extra={"set": report.set_key, "status": report.error.status}
+                )
+
+    def create(self, set_key: str, notify: str) -> None:
+        task = asyncio.create_task(self._create(set_key, notify), name=f"meetings:{set_key}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _create(self, set_key: str, notify: str) -> None:
+        from graph.sync import sync_set
+
+        try:
+            report = await sync_set(self.store, self.client(), self.settings, set_key, self.clock())
+            text = "\n\n".join(report.lines())
+        except Exception as error:
+            log.exception("meeting creation failed", extra={"set": set_key})
+            text = f"Creating the meetings for {set_key} failed ({type(error).__name__}); please try again."
+        await self.store.enqueue([Notice(notify, {"text": text})], self.clock())
+        self.kick()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            await asyncio.wait([task], timeout=30)
+        if self._client is not None:
+            from graph.client import http_client_of
+
+            await http_client_of(self._client).aclose()

@@ -1,0 +1,254 @@
+"""The cards of a session in the meeting: ground rules, the session card the facilitator drives, and
+the private cards for actions, their review and the closing reflections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.rules.airtime import AirtimePhase
+from bot.rules.ground_rules import GROUND_RULES
+from bot.rules.session import Row, RowStatus, SessionView, Stage
+from bot.store.session_records import MAX_ACTIONS, ActionItem, Reflection
+from cards.elements import Json, bullets, card, execute, facts, heading, text
+from cards.format import LONDON, london, plain
+from cards.inputs import action_set, choice_set, container, text_input
+
+ACTION_MAX = 500
+NOTE_MAX = 1000
+
+STAGE_TITLES = {
+    Stage.NOT_STARTED: "Not started",
+    Stage.OPENING: "Opening",
+    Stage.AIRTIME: "Airtime",
+    Stage.REFLECTION: "Reflection round",
+    Stage.ENDED: "Ended",
+}
+PHASE_TITLES = {
+    AirtimePhase.REVIEW: "Review of last actions",
+    AirtimePhase.PRESENTING: "Presenting",
+    AirtimePhase.QUESTIONS: "Questions",
+    AirtimePhase.ACTIONS: "Actions",
+}
+ROW_STATUS = {
+    RowStatus.DONE: "done",
+    RowStatus.PRESENTING: "**presenting now**",
+    RowStatus.NEXT: "next",
+    RowStatus.WAITING: "waiting",
+    RowStatus.PASSED: "passed",
+    RowStatus.SKIPPED: "skipped",
+    RowStatus.AWAY: "not joined yet",
+}
+REVIEW_CHOICES: tuple[tuple[str, str], ...] = (
+    ("Done", "done"), ("Partly done", "partly"), ("Not done", "not_done"))
+
+
+def duration(seconds: int) -> str:
+    """E.g. "7 min 30 s", "12 min", "45 s"."""
+    seconds = abs(seconds)
+    minutes, rest = divmod(seconds, 60)
+    if minutes and rest:
+        return f"{minutes} min {rest} s"
+    return f"{minutes} min" if minutes else f"{rest} s"
+
+
+@dataclass(frozen=True)
+class SessionCardView:
+    """The session card's data: the rules' view plus what only the store knows."""
+
+    set_name: str
+    session: SessionView
+    sessions_in_set: int
+    stage_ends_at: datetime | None = None  # when the stage's time runs out, if nobody pauses
+    last_actions: tuple[str, ...] = ()  # the presenter's actions from last time, during the review
+
+
+def ground_rules_card(set_name: str, number: int) -> Json:
+    return card([
+        heading("Ground rules"),
+        text(f"{plain(set_name)}, session {number}", subtle=True),
+        *(container([text(f"**{rule.title}**"), text(rule.explanation)]) for rule in GROUND_RULES),
+    ])
+
+
+def _time_line(view: SessionCardView) -> str | None:
+    s = view.session
+    if s.time_left is None:
+        return None
+    if s.paused:
+        return f"Paused, with {duration(max(0, s.time_left))} left"
+    if s.time_left <= 0:
+        over = f", {duration(s.time_left)} over" if s.time_left < 0 else ""
+        return f"**Time is up**{over}"
+    until = f" (until {view.stage_ends_at.astimezone(LONDON):%H:%M})" if view.stage_ends_at else ""
+    return f"{duration(s.time_left)} left{until}"
+
+
+def _warning(view: SessionCardView) -> Json | None:
+    left = view.session.time_left
+    if left is None or view.session.paused or view.session.stage is Stage.ENDED:
+        return None
+    if left <= 0:
+        return text("Time is up.", weight="Bolder", colour="Attention")
+    if left <= 30:
+        return text("30 seconds left.", weight="Bolder", colour="Warning")
+    if left <= 120:
+        return text("2 minutes left.", weight="Bolder", colour="Warning")
+    return None
+
+
+def _row(row: Row) -> tuple[str, str]:
+    status = ROW_STATUS[row.status]
+    if row.expected_seconds is not None:
+        status += f", about {duration(row.expected_seconds)}"
+    return plain(row.name), status
+
+
+def _controls(view: SessionCardView) -> list[Json]:
+    s = view.session
+    if s.stage is Stage.ENDED:
+        return [action_set([execute("See the reflections", "meeting.reflections")])]
+    pause = execute("Resume", "meeting.resume") if s.paused else execute("Pause", "meeting.pause")
+    if s.stage is Stage.REFLECTION:
+        return [action_set([pause, execute("+2 minutes", "meeting.extend", {"minutes": 2}),
+                            execute("See the reflections", "meeting.reflections"),
+                            execute("End the session", "meeting.end", style="destructive")])]
+    teams = [(row.name, row.team_id) for row in s.rows if row.status is not RowStatus.DONE]
+    rows: list[Json] = [
+        action_set([execute("Next", "meeting.next", style="positive"), execute("Pass", "meeting.pass"),
+                    execute("Back", "meeting.back"),
+                    execute("+2 minutes", "meeting.extend", {"minutes": 2})]),
+        action_set([pause, execute("Change order", "meeting.order"),
+                    execute("Reflection round", "meeting.reflect"),
+                    execute("End the session", "meeting.end", style="destructive")]),
+    ]
+    if teams:
+        rows += [
+            choice_set("team", "A team", teams, placeholder="Choose a team"),
+            action_set([execute("Skip", "meeting.skip"), execute("Has joined", "meeting.here"),
+                        execute("Has left", "meeting.away")]),
+        ]
+    return [container(rows, separator=True)]
+
+
+def session_card(view: SessionCardView) -> Json:
+    s = view.session
+    title = f"Session {s.session_number} of {view.sessions_in_set}: {plain(view.set_name)}"
+    if s.stage is Stage.AIRTIME and s.presenter:
+        now_line = f"**{plain(s.presenter)}**"
+        if s.phase is not None:
+            now_line += f": {PHASE_TITLES[s.phase]}"
+            if s.phase_time_left is not None and s.phase_time_left > 0:
+                now_line += f" ({duration(s.phase_time_left)} of this part left)"
+    else:
+        now_line = f"**{STAGE_TITLES[s.stage]}**"
+    body: list[Json] = [text(title, weight="Bolder", size="Medium"), text(now_line)]
+    time_line = _time_line(view)
+    if time_line:
+        body.append(text(time_line))
+    if s.extended_seconds:
+        body.append(text(f"Extended by {duration(s.extended_seconds)}", subtle=True, size="Small"))
+    warning = _warning(view)
+    if warning:
+        body.append(warning)
+    if s.stage is not Stage.ENDED:
+        body.append(container([text(f"**{s.reminder.rule.title}**: {s.reminder.prompt}")], style="emphasis"))
+    if view.last_actions:
+        body += [text("Actions set last time:", weight="Bolder"),
+                 bullets(plain(a) for a in view.last_actions)]
+    if s.updates and s.stage is Stage.OPENING:
+        body.append(text("Short updates at the opening: " + ", ".join(plain(u) for u in s.updates)))
+    if s.rows:
+        body += [text("Running order", weight="Bolder"), facts(_row(row) for row in s.rows)]
+    if s.stage is Stage.ENDED:
+        body.append(text("The session has ended. Thank you: what is said in the set stays in the set."))
+    return card([*body, *_controls(view)])
+
+
+def choose_set_card(options: Sequence[tuple[str, str]]) -> Json:
+    """For a chat that is no set's yet: `options` are (set key, title) of the sets the facilitator runs."""
+    return card(
+        [heading("Which set meets in this chat?"),
+         text("Choose the set, and I will link this chat to it and start its next session.")],
+        [execute(title, "meeting.start", {"set_key": key}) for key, title in options],
+    )
+
+
+def order_card(teams: Sequence[tuple[str, str]]) -> Json:
+    """The teams still to come, as (team id, name), in today's order, to be put in a new one."""
+    choices = [(name, team_id) for team_id, name in teams]
+    return card(
+        [heading("Change the running order"),
+         text("Choose who comes next, then after them, and so on."),
+         *(choice_set(f"position_{i}", f"Position {i}", choices, team_id)
+           for i, (team_id, _) in enumerate(teams, start=1))],
+        [execute("Save the order", "meeting.reorder", style="positive")],
+    )
+
+
+def notice_card(title: str, message: str) -> Json:
+    return card([text(title, weight="Bolder"), text(message)])
+
+
+def actions_card(*, set_key: str, set_name: str, number: int, team_id: str, team_name: str,
+                 existing: Sequence[str] = (), next_session: datetime | None = None) -> Json:
+    when = f" ({london(next_session)})" if next_session else ""
+    values = [*existing, *[""] * MAX_ACTIONS][:MAX_ACTIONS]
+    return card(
+        [heading("Your actions"),
+         text(f"{plain(team_name)}, {plain(set_name)}, session {number}"),
+         text(f"What will you do before the next session{when}? Up to {MAX_ACTIONS} actions; they open "
+              "your airtime next time."),
+         *(text_input(f"action_{i}", f"Action {i}", value, max_length=ACTION_MAX)
+           for i, value in enumerate(values, start=1))],
+        [execute("Save my actions", "meeting.actions",
+                 {"set_key": set_key, "number": number, "team_id": team_id}, style="positive")],
+    )
+
+
+def actions_saved_card(team_name: str, actions: Sequence[str]) -> Json:
+    body = [text("Actions saved", weight="Bolder"), text(f"For {plain(team_name)}:")]
+    body.append(bullets(plain(a) for a in actions) if actions else text("No actions recorded."))
+    return card(body)
+
+
+def review_card(*, set_key: str, number: int, team_id: str, team_name: str,
+                actions: Sequence[ActionItem]) -> Json:
+    """The review of the actions set in session `number`, at the start of the next airtime."""
+    return card(
+        [heading("Review of your last actions"),
+         text(f"{plain(team_name)}: the actions you set in session {number}."),
+         *(choice_set(f"status_{a.position}", plain(a.text), REVIEW_CHOICES, a.status or "", expanded=True)
+           for a in actions),
+         text_input("worked_well", "What worked well?", multiline=True, max_length=NOTE_MAX),
+         text_input("worked_less_well", "What worked less well?", multiline=True, max_length=NOTE_MAX),
+         text_input("learning", "What have you learnt?", multiline=True, max_length=NOTE_MAX)],
+        [execute("Save the review", "meeting.review",
+                 {"set_key": set_key, "number": number, "team_id": team_id}, style="positive")],
+    )
+
+
+def reflection_card(*, set_key: str, set_name: str, number: int) -> Json:
+    return card(
+        [heading("Reflection round"),
+         text(f"{plain(set_name)}, session {number}. Your answers are shown to the facilitator without "
+              "your name."),
+         text_input("team", "What has your team learnt (about the project, or working together)?",
+                    multiline=True, max_length=NOTE_MAX),
+         text_input("individual", "What have you learnt yourself (about the process, or your practice)?",
+                    multiline=True, max_length=NOTE_MAX)],
+        [execute("Send my reflections", "meeting.reflection", {"set_key": set_key, "number": number},
+                 style="positive")],
+    )
+
+
+def reflections_card(set_name: str, number: int, reflections: Sequence[Reflection]) -> Json:
+    """What the members reflected, without names, for the facilitator."""
+    team = [r.text for r in reflections if r.kind == "team"]
+    own = [r.text for r in reflections if r.kind == "individual"]
+    body: list[Json] = [heading("Reflections"), text(f"{plain(set_name)}, session {number}, without names.")]
+    for title, items in (("Team-level learning", team), ("Individual learning", own)):
+        body.append(text(title, weight="Bolder"))
+        body.append(bullets(plain(i) for i in items) if items else text("None yet.", subtle=True))
+    return card(body)
