@@ -102,13 +102,8 @@ def _booking(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         if args.action in ("open", "close"):
             set_def = wanted[0]
-            book = await store.book(set_def.series_key)
-            state = book.set_state(set_def.key)
-            event: b.Event = (
-                b.Close(set_def.key)
-                if args.action == "close"
-                else (b.Reopen(set_def.key) if state and state.booking == "closed" else b.Open(set_def.key))
-            )
+            event = signup.booking_event(await store.book(set_def.series_key), set_def.key,
+                                         opening=args.action == "open")
             result = await store.change_book(
                 set_def.series_key, signup._deciding(programme, event, None), datetime.now(UTC)
             )

@@ -37,6 +37,8 @@ def apologies_card(sessions: Sequence[ComingSession], *, chosen: str = "", reaso
     if done:
         body.append(text(done, colour="Good"))
     if not sessions:
+        if error:
+            body.append(text(error, colour="Attention"))
         body.append(text("You have no coming sessions. Apologies can be sent for a session of a set "
                          "in which your council has a confirmed place, before it starts."))
         return card(body)

@@ -20,6 +20,9 @@ ROLE_CHOICES: tuple[tuple[str, str], ...] = tuple((title, key) for key, title in
 # Parts shared with cards.booking -----------------------------------------------------------------
 
 def set_title(series_title: str, set_name: str) -> str:
+    # Sets are often named after their series ("Sustainable Procurement – Tuesday set").
+    if set_name.lower().startswith(series_title.lower()):
+        return plain(set_name)
     return plain(f"{series_title}: {set_name}")
 
 

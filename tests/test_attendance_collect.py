@@ -201,9 +201,14 @@ async def test_the_sweep_waits_for_the_report_then_tells_the_facilitator(
 async def test_the_sweep_gives_up_after_the_wait_and_says_so(store: SqlStore, graph: GraphStandin) -> None:
     _, _, end = await session_one(store, graph)
     settings = AttendanceSettings(wait=timedelta(hours=6))
-    outcome = await sweep(store, GraphSettings.from_env(graph.env()), settings, end + timedelta(hours=7),
-                          open_client=lambda g, c: client_for(graph))
-    assert outcome == [(SET, 1, "gave up")]
+
+    async def run(at: datetime) -> list[tuple[str, int, str]]:
+        return await sweep(store, GraphSettings.from_env(graph.env()), settings, at,
+                           open_client=lambda g, c: client_for(graph))
+
+    assert await run(end + timedelta(minutes=11)) == [(SET, 1, "not ready")]
+    assert await run(end + timedelta(hours=7)) == [(SET, 1, "gave up")]
+    assert await run(end + timedelta(hours=8)) == []
     ((recipient, body),) = await notices(store)
     assert recipient == f"email:{FACILITATOR}"
     assert "within 6 hours" in body["text"] and f"als attendance collect {SET} 1" in body["text"]
@@ -216,3 +221,20 @@ def test_attendance_settings_from_the_environment() -> None:
     assert AttendanceSettings.from_env({}) == AttendanceSettings()
     with pytest.raises(ValueError, match="ALS_ATTENDANCE_THRESHOLD"):
         AttendanceSettings.from_env({"ALS_ATTENDANCE_THRESHOLD": "half"})
+
+
+async def test_the_bot_runs_the_sweep_only_when_graph_is_configured(
+    graph: GraphStandin, database_url: str
+) -> None:
+    from bot.adapter.web import TICKER, create_app
+    from bot.config import load_settings
+
+    settings = load_settings({"HOST": "127.0.0.1", "PORT": "0", "DATABASE_URL": database_url})
+    store = await SqlStore.open(database_url)
+    try:
+        with_graph = create_app(settings, store, env=graph.env(ALS_ATTENDANCE_WAIT_HOURS="48"))
+        without = create_app(settings, store, env={})
+        assert "attendance" in [name for name, _ in with_graph[TICKER].sweeps]
+        assert "attendance" not in [name for name, _ in without[TICKER].sweeps]
+    finally:
+        await store.close()

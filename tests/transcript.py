@@ -141,8 +141,9 @@ class Meeting:
         """Wait until the courier has delivered every notice due, then stamp the new calls with
         the session's clock (the time the bot sent them, as far as the session is concerned)."""
         o = t.outbox
+        # Undelivered and not failed: queued, or taken by the courier and on its way.
         query = sa.select(sa.func.count()).select_from(o).where(o.c.sent_at.is_(None),
-                                                                o.c.due_at <= self.clock.now)
+                                                                o.c.last_error.is_(None))
         for _ in range(500):
             async with self.store.read() as conn:
                 if (await conn.execute(query)).scalar_one() == 0:
@@ -207,14 +208,15 @@ class Meeting:
         out: list[str] = []
         for at, call in self.stamped:
             if call.conversation_id == self.chat_id:
-                where = f"meeting chat, update of {call.activity_id}" if call.method == "PUT" else "meeting chat"
+                where = (f"updates card {call.activity_id} in the meeting chat" if call.method == "PUT"
+                         else "posts to the meeting chat")
             elif call.conversation_id in self.names:
                 where = f"privately to {self.who(call.conversation_id)}"
             else:
                 continue
             body = "\n".join(card_text(c) for c in call.cards) or call.text
             indented = "\n".join(f"    {line}" for line in body.splitlines())
-            out.append(f"{at.astimezone(LONDON):%H:%M:%S} {call.method} to the {where}\n{indented}\n")
+            out.append(f"{at.astimezone(LONDON):%H:%M:%S} {where}\n{indented}\n")
         return "\n".join(out)
 
     def most_per_minute(self, only: Callable[[Call], bool] = lambda call: True) -> int:
@@ -250,8 +252,9 @@ async def whole_session(m: Meeting) -> None:
     await m.say(MEMBER, "next")  # not the facilitator: nothing changes
     await m.say(FACILITATOR, "pass")  # Leeds passes; Wigan
     await m.say(FACILITATOR, "extend 3")
+    await m.tick(15 * 60)  # into the questions: the card recalls "questions, not advice"
     state = await m.state()
-    await m.tick(state.allotted - 120)  # two minutes left
+    await m.tick(state.allotted - 15 * 60 - 120)  # two minutes left
     await m.tick(90)  # thirty seconds left
     await m.tick(30)  # time up
     await m.tick(45)  # running over

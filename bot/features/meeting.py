@@ -24,6 +24,7 @@ from bot.rules import rotation
 from bot.rules import session as s
 from bot.rules.airtime import AirtimePhase
 from bot.rules.booking import Officer, Team, Who
+from bot.rules.phase_clock import phase_tick
 from bot.rules.programme import Programme, Series, SetDef
 from bot.store.base import Notice
 from bot.store.session_records import (
@@ -651,12 +652,20 @@ async def sweep(services: Services, now: datetime) -> int:
         if ctx is None:
             continue
         decision = s.tick(run.state, now)
-        if not decision.effects:
+        effects = decision.effects
+        state = decision.state
+        moved = phase_tick(state, now)
+        if moved is not None:
+            # Into questions or actions: the card must recall that phase's rule.
+            state = moved
+            if not any(isinstance(e, s.UpdateSessionCard) for e in effects):
+                effects = (*effects, s.UpdateSessionCard())
+        if state == run.state:
             continue
-        after = replace(run, state=decision.state)
-        notices = await _notices(services, ctx, run, after, decision.effects)
+        after = replace(run, state=state)
+        notices = await _notices(services, ctx, run, after, effects)
         if await services.store.save_session_run(after, run.state.version, notices, now):
-            await _act(services, ctx, after, decision.effects, bool(notices))
+            await _act(services, ctx, after, effects, bool(notices))
             acted += 1
     return acted
 

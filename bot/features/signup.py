@@ -373,6 +373,14 @@ async def sets(services: Services, turn: Turn, args: str) -> Outcome:
     return _reply(turn, booking_cards.admin_sets_card(await admin_views(services)))
 
 
+def booking_event(book: b.Book, set_key: str, opening: bool) -> b.Event:
+    """Open a draft set, reopen a closed one (its waiting list continues), or close it."""
+    if not opening:
+        return b.Close(set_key)
+    state = book.set_state(set_key)
+    return b.Reopen(set_key) if state and state.booking == "closed" else b.Open(set_key)
+
+
 async def set_booking(services: Services, turn: Turn, opening: bool) -> Outcome:
     if not services.is_admin(turn):
         return Outcome.say(ADMINS_ONLY)
@@ -381,13 +389,7 @@ async def set_booking(services: Services, turn: Turn, opening: bool) -> Outcome:
     set_def = programme.set_by_key(set_key)
     if set_def is None:
         return Outcome.say("That set does not exist.")
-    book = await services.store.book(set_def.series_key)
-    state = book.set_state(set_key)
-    event: b.Event
-    if opening:
-        event = b.Reopen(set_key) if state and state.booking == "closed" else b.Open(set_key)
-    else:
-        event = b.Close(set_key)
+    event = booking_event(await services.store.book(set_def.series_key), set_key, opening)
     result = await services.store.change_book(set_def.series_key, _deciding(programme, event, None), turn.now)
     if result.notices:
         services.kick()

@@ -302,7 +302,8 @@ class Store(ABC):
                                 wait: timedelta) -> list[CollectionDue]:
         """Sessions whose attendance is due to be read (ended `grace` ago, with a meeting, not
         collected, last tried over `retry` ago), taken so that another instance skips them for
-        `retry`; and, marked `give_up`, those still missing `wait` after their end."""
+        `retry`; and, marked `give_up`, those tried and still missing `wait` after their end.
+        A session that ended over `wait` ago and was never tried is left alone."""
 
     @abstractmethod
     async def collection_failed(self, set_key: str, session_number: int, error: str,

@@ -185,10 +185,11 @@ class AttendanceQueries:
             for r in (await conn.execute(query)).all():
                 give_up = now > r.ends_at + wait
                 if r.attempts is None:
+                    if give_up:
+                        continue  # ended long before anyone looked (e.g. an older database): left alone
                     claimed = await conn.execute(
                         base._insert(c).values(set_key=r.set_key, session_number=r.number, attempts=1,
-                                               last_attempt_at=now,
-                                               gave_up_at=now if give_up else None)
+                                               last_attempt_at=now)
                         .on_conflict_do_nothing(index_elements=["set_key", "session_number"]))
                     attempts = 1
                 elif give_up or r.last_attempt_at <= now - retry:

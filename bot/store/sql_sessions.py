@@ -9,7 +9,8 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from bot.rules.airtime import AirtimeSettings
-from bot.rules.session import RUNNING, SessionState, next_due
+from bot.rules.phase_clock import card_due
+from bot.rules.session import RUNNING, SessionState
 from bot.store import tables as t
 from bot.store.base import Notice
 from bot.store.session_records import (
@@ -79,7 +80,7 @@ class SessionQueries:
             "stage": run.state.stage.value,
             "state": run.state.to_dict(),
             "version": run.state.version,
-            "next_due": next_due(run.state),
+            "next_due": card_due(run.state),
             "updated_at": now,
         }
         async with base.write() as conn:
