@@ -53,3 +53,10 @@ def plain(value: str) -> str:
     becoming a link on somebody else's card.
     """
     return _MARKDOWN.sub(r"\\\1", value)
+
+
+def set_title(series_title: str, set_name: str) -> str:
+    """A set's title with its series, once: sets are often named after their series."""
+    if not series_title or set_name.lower().startswith(series_title.lower()):
+        return set_name
+    return f"{series_title}: {set_name}"

@@ -10,6 +10,7 @@ from bot.rules.ground_rules import GROUND_RULES
 from bot.rules.nomination import FieldError
 from cards.elements import Json, bullets, card, execute, facts, heading, text
 from cards.format import london, london_slot, plain
+from cards.format import set_title as full_title
 from cards.inputs import YES_NO, action_set, choice_set, container, error_text, text_input, toggle
 from cards.views import OfficerLine, SetOption, Slot, TeamView
 
@@ -20,10 +21,7 @@ ROLE_CHOICES: tuple[tuple[str, str], ...] = tuple((title, key) for key, title in
 # Parts shared with cards.booking -----------------------------------------------------------------
 
 def set_title(series_title: str, set_name: str) -> str:
-    # Sets are often named after their series ("Sustainable Procurement – Tuesday set").
-    if set_name.lower().startswith(series_title.lower()):
-        return plain(set_name)
-    return plain(f"{series_title}: {set_name}")
+    return plain(full_title(series_title, set_name))
 
 
 def session_facts(sessions: Sequence[Slot]) -> Json:

@@ -69,7 +69,7 @@ async def test_a_facilitator_runs_a_whole_session_with_pass_extend_and_back(meet
     card_id = await m.card_id()
     posts = [c for c in m.chat_calls() if c.method == "POST"]
     assert [card_text(c.cards[0]).splitlines()[0] for c in posts] == [
-        "Ground rules", f"Session 1 of 3: Sustainable Adaptation: {programme().sets[1].name}"]
+        "Ground rules", f"Session 1 of 3: {programme().sets[1].name}"]
     updates = [c for c in m.chat_calls() if c.method == "PUT"]
     assert updates and {c.activity_id for c in updates} == {card_id}
     # Each warning of Wigan's extended airtime was given once.

@@ -37,6 +37,7 @@ from bot.store.session_records import (
 )
 from bot.turns import Kind, Outcome, Reply, Turn
 from cards import session as cards
+from cards.format import set_title
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class SetContext:
 
     @property
     def title(self) -> str:
-        return f"{self.series.title}: {self.set_def.name}" if self.series else self.set_def.name
+        return set_title(self.series.title if self.series else "", self.set_def.name)
 
     @property
     def names(self) -> dict[str, str]:
@@ -346,7 +347,7 @@ async def start(services: Services, turn: Turn, args: str) -> Outcome:
         options = []
         for d in mine:
             series = programme.series_by_key(d.series_key)
-            options.append((d.key, f"{series.title}: {d.name}" if series else d.name))
+            options.append((d.key, set_title(series.title if series else "", d.name)))
         return Outcome.show(cards.choose_set_card(options))
     ctx = await load_context(services, set_key)
     if ctx is None:
