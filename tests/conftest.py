@@ -60,6 +60,7 @@ def teams_session() -> Iterator[TeamsStandIn]:
 def teams(teams_session: TeamsStandIn) -> TeamsStandIn:
     teams_session.calls.clear()
     teams_session.fail_connector = False
+    teams_session.connector_delay = 0.0
     return teams_session
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +140,19 @@ async def test_an_unknown_verb_gets_a_message_not_an_error(
     reply = await teams.send(bot.messages, teams.card_action(officer, "no-such-verb"))
     assert reply.status == 200
     assert reply.body["type"] == "application/vnd.microsoft.activity.message"
+
+
+async def test_shutdown_lets_a_turn_in_flight_finish(
+    teams: TeamsStandIn, officer: User, tmp_path: Path
+) -> None:
+    from tests.conftest import start_bot
+
+    running = await start_bot({**teams.bot_env(), "DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}"})
+    await teams.send(running.messages, teams.message(officer, "help"))  # token and keys now cached
+    teams.connector_delay = 1.0  # the reply takes a second to send
+    turn = asyncio.create_task(teams.send(running.messages, teams.message(officer, "help")))
+    await asyncio.sleep(0.3)
+    await running.runner.cleanup()  # what SIGTERM does in `als serve`
+    reply = await turn
+    assert reply.status == 201
+    assert len(teams.calls) == 2  # the reply went out before the store closed

@@ -83,6 +83,7 @@ class TeamsStandIn:
     calls: list[Call] = field(default_factory=list)
     token_requests: int = 0
     fail_connector: bool = False
+    connector_delay: float = 0.0  # seconds the connector takes to answer (a slow channel)
 
     def __post_init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -208,6 +209,8 @@ class TeamsStandIn:
         if not self._authorised(request):
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         body = await request.json() if request.can_read_body else {}
+        if self.connector_delay:
+            await asyncio.sleep(self.connector_delay)
         call = Call(request.method, request.path, request.match_info["cid"],
                     request.match_info.get("aid"), body, request.headers["Authorization"])
         self.calls.append(call)
