@@ -32,6 +32,35 @@ async def measure(teams: TeamsStandIn, database_url: str, verb: str) -> float:
         await bot.runner.cleanup()
 
 
+async def measure_two_processes(teams: TeamsStandIn, database_url: str) -> float:
+    """The same burst spread over two `als serve` processes sharing one PostgreSQL."""
+    import subprocess
+    import sys
+
+    from bot.store.sql import SqlStore
+    from tests.test_cli import _free_port, _wait_ready
+
+    await reset_postgres(database_url)
+    store = await SqlStore.open(database_url)
+    await store.save_programme(programme(), datetime.now(UTC))
+    await store.close()
+    env = {**os.environ, **teams.bot_env(), "DATABASE_URL": database_url, "HOST": "127.0.0.1"}
+    ports = [_free_port(), _free_port()]
+    with tempfile.TemporaryDirectory() as folder:
+        processes = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(p)],
+                                      cwd=folder, env=env, stderr=subprocess.DEVNULL) for p in ports]
+        try:
+            for port, process in zip(ports, processes, strict=True):
+                await asyncio.to_thread(_wait_ready, f"http://127.0.0.1:{port}/readyz", process)
+            result = await burst(teams, [f"http://127.0.0.1:{p}/api/messages" for p in ports])
+            assert set(result.statuses) == {200}
+            return result.seconds
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(30)
+
+
 async def main() -> None:
     teams = TeamsStandIn().start()
     targets = {"SQLite": lambda d: f"sqlite:///{d}/bench.sqlite3"}
@@ -44,6 +73,10 @@ async def main() -> None:
                 with tempfile.TemporaryDirectory() as folder:
                     seconds = await measure(teams, url(folder), verb)
                 print(f"{name:<12} {label:<34} {seconds:>8.2f} {200 / seconds:>11.1f}")
+        if os.environ.get("TEST_DATABASE_URL"):
+            seconds = await measure_two_processes(teams, os.environ["TEST_DATABASE_URL"])
+            label = "burst: 200 nominations, 2 processes"
+            print(f"{'PostgreSQL':<12} {label:<34} {seconds:>8.2f} {200 / seconds:>11.1f}")
     finally:
         teams.stop()
 
