@@ -37,7 +37,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'als.sqlite3'}"
     if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
+        pytest.skip(reason=NO_POSTGRES)
     await reset_postgres(POSTGRES_URL)
     return POSTGRES_URL
 

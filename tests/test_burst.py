@@ -52,7 +52,7 @@ async def test_a_burst_on_one_process(bot: RunningBot, teams: TeamsStandIn) -> N
 @pytest.fixture
 def two_processes(teams: TeamsStandIn, tmp_path: Path) -> Iterator[list[str]]:
     if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
+        pytest.skip(reason=NO_POSTGRES)
     import asyncio
 
     asyncio.run(reset_postgres(POSTGRES_URL))
