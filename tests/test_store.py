@@ -119,3 +119,16 @@ async def test_concurrent_claims_never_share_a_notice(store: SqlStore) -> None:
     batches = await asyncio.gather(*(store.claim_due(NOW, 60, 7) for _ in range(6)))
     ids = [p.id for batch in batches for p in batch]
     assert len(ids) == len(set(ids)) == 30
+
+
+async def test_housekeeping_forgets_old_activity_ids_and_delivered_notices(store: SqlStore) -> None:
+    await store.first_sighting("old", NOW - timedelta(days=3))
+    await store.first_sighting("new", NOW)
+    await store.enqueue([Notice("user:1", {"text": "a"}), Notice("user:2", {"text": "b"})], NOW)
+    sent, pending = await store.claim_due(NOW, 60, 10)
+    await store.delivered(sent.id, NOW - timedelta(days=40))
+    assert await store.forget_before(NOW - timedelta(days=2), NOW - timedelta(days=30)) == 2
+    assert await store.first_sighting("old", NOW) is True  # forgotten
+    assert await store.first_sighting("new", NOW) is False
+    await store.not_delivered(pending.id, "x", NOW)
+    assert [p.recipient for p in await store.claim_due(NOW, 60, 10)] == ["user:2"]  # kept: not delivered

@@ -7,7 +7,7 @@ import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -119,7 +119,11 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     async def deadlines(now: datetime) -> int:
         return await signup.expire_deadlines(services, now)
 
-    app[TICKER] = Ticker([("deadlines", deadlines)], interval=settings.sweep_interval, clock=now)
+    async def housekeeping(at: datetime) -> int:
+        return await store.forget_before(at - timedelta(days=2), at - timedelta(days=30))
+
+    app[TICKER] = Ticker([("deadlines", deadlines), ("housekeeping", housekeeping)],
+                         interval=settings.sweep_interval, clock=now)
 
     async def sessions(at: datetime) -> int:
         return await meeting.sweep(services, at)

@@ -135,6 +135,11 @@ class Store(ABC):
     async def response_for(self, activity_id: str) -> dict[str, Any] | None: ...
 
     @abstractmethod
+    async def forget_before(self, activities: datetime, notices: datetime) -> int:
+        """Housekeeping: drop activity ids seen before `activities` (Teams retries within
+        minutes) and notices delivered before `notices`; returns how many rows went."""
+
+    @abstractmethod
     async def save_conversation(self, ref: ConversationRef) -> None: ...
 
     @abstractmethod

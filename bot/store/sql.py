@@ -161,6 +161,14 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
             value = (await conn.execute(stmt)).scalar_one_or_none()
         return dict(value) if isinstance(value, dict) else None
 
+    async def forget_before(self, activities: datetime, notices: datetime) -> int:
+        async with self.write() as conn:
+            seen = await conn.execute(
+                t.processed_activity.delete().where(t.processed_activity.c.received_at < activities))
+            sent = await conn.execute(
+                t.outbox.delete().where(t.outbox.c.sent_at.is_not(None), t.outbox.c.sent_at < notices))
+        return int(seen.rowcount or 0) + int(sent.rowcount or 0)
+
     async def save_conversation(self, ref: ConversationRef) -> None:
         values = {
             "key": ref.key,
