@@ -109,7 +109,9 @@ def test_manifest_carries_the_configuration(package: Path) -> None:
     assert manifest["webApplicationInfo"] == {"id": BOT_ID, "resource": f"api://botid-{BOT_ID}"}
     (bot,) = manifest["bots"]
     assert bot["botId"] == BOT_ID
-    assert set(bot["scopes"]) == {"personal", "groupChat", "team"}
+    # Only scopes where the bot does something: every scope it is installed in has commands.
+    assert set(bot["scopes"]) == {"personal", "groupChat"}
+    assert all(by_scope(Scope(scope)) for scope in bot["scopes"])
     assert bot["supportsFiles"] is False
     assert bot["isNotificationOnly"] is False
     assert len(manifest["description"]["short"]) <= 80
@@ -186,7 +188,7 @@ def test_bad_value_in_template_names_field_and_rule(tmp_path: Path) -> None:
         build(make_config(), tmp_path, template=template)
     text = str(caught.value)
     assert "accentColor: 'green' does not match the pattern" in text
-    assert "bots[0].scopes[3]: 'meetings' is not allowed" in text
+    assert "bots[0].scopes[2]: 'meetings' is not allowed" in text
 
 
 def test_unknown_placeholder_is_refused(tmp_path: Path) -> None:
