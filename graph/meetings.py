@@ -22,21 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from bot.rules.ground_rules import GROUND_RULES
 from graph.client import Replayable
 from graph.errors import GraphError, admin_message, graph_errors
 
 # Fixed namespace, so a transactionId depends on the set and session only.
 TRANSACTION_NAMESPACE = uuid.UUID("6f1e4c8a-3b7d-5e2f-9a10-5c2b7d8e4f31")
-
-GROUND_RULES = (
-    ("OOAAT, only one at a time", "one presenter at a time; the space belongs to them."),
-    ("COST, counselling style", "questions that help the presenter think; no advice, no taking "
-     "over the problem; support and challenge without judgement."),
-    ("STAN, safe to admit need", "it is safe to say what you don't know."),
-    ("Chatham House", "what is said in the set stays in the set."),
-    ("Commitment", "attend every session; if you cannot, send apologies with a reason."),
-)
-
 
 @dataclass(frozen=True)
 class Invitee:
@@ -94,8 +85,8 @@ class Installed:
 def meeting_body(set_name: str, session_number: int, preparation: Sequence[str]) -> str:
     """HTML for the invitation: the ground rules and how to prepare, nothing confidential."""
     rules = "".join(
-        f"<li><strong>{html.escape(name)}</strong>: {html.escape(text)}</li>"
-        for name, text in GROUND_RULES
+        f"<li><strong>{html.escape(rule.title)}</strong>: {html.escape(rule.explanation)}</li>"
+        for rule in GROUND_RULES
     )
     steps = "".join(f"<li>{html.escape(step)}</li>" for step in preparation)
     return (

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
+
+from bot.config import is_loopback_host
 
 DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
@@ -16,15 +17,6 @@ CredentialKind = Literal["secret", "certificate", "managed_identity"]
 
 class GraphNotConfigured(Exception):
     """Graph settings are missing or wrong; the message names the variables to set."""
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -93,7 +85,7 @@ class GraphSettings:
 
         base_url = (get("GRAPH_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         parts = urlsplit(base_url)
-        loopback_http = parts.scheme == "http" and is_loopback(parts.hostname or "")
+        loopback_http = parts.scheme == "http" and is_loopback_host(parts.hostname or "")
         if not parts.hostname or not (parts.scheme == "https" or loopback_http):
             raise GraphNotConfigured(
                 "GRAPH_BASE_URL must be an https URL (plain http only on a loopback address), "

@@ -15,6 +15,7 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ConversationReference
 
+from bot.adapter.background import Background
 from bot.store.base import ConversationRef, Pending, Store
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,9 @@ def retry_delay(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not security)
 
 
-class Courier:
+class Courier(Background):
+    name = "courier"
+
     def __init__(self, adapter: CloudAdapter, store: Store, app_id: str, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  interval: float = 5.0, lease_seconds: float = 60.0, batch: int = 20) -> None:
@@ -40,22 +43,10 @@ class Courier:
         self.lease_seconds = lease_seconds
         self.batch = batch
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     def kick(self) -> None:
         """Deliver now rather than at the next interval (after a turn queued notices)."""
         self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="courier")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def _run(self) -> None:
         while True:

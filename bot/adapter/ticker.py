@@ -11,18 +11,21 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
+from bot.adapter.background import Background
+
 log = logging.getLogger(__name__)
 
 Sweep = Callable[[datetime], Awaitable[object]]
 
 
-class Ticker:
+class Ticker(Background):
+    name = "ticker"
+
     def __init__(self, sweeps: Sequence[tuple[str, Sweep]], *, interval: float = 60.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.sweeps = list(sweeps)
         self.interval = interval
         self.clock = clock
-        self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> None:
         for name, sweep in self.sweeps:
@@ -35,14 +38,3 @@ class Ticker:
         while True:
             await self.run_once()
             await asyncio.sleep(self.interval)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="ticker")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass

@@ -381,14 +381,23 @@ def booking_event(book: b.Book, set_key: str, opening: bool) -> b.Event:
     return b.Reopen(set_key) if state and state.booking == "closed" else b.Open(set_key)
 
 
-async def set_booking(services: Services, turn: Turn, opening: bool) -> Outcome:
+async def _admins_set(services: Services, turn: Turn) -> tuple[Programme, SetDef] | Outcome:
+    """The set that an admin's card action names; a refusal for anyone else or an unknown set."""
     if not services.is_admin(turn):
         return Outcome.say(ADMINS_ONLY)
-    set_key = str(turn.data.get(n.SET_KEY, ""))
     programme = await services.store.programme()
-    set_def = programme.set_by_key(set_key)
+    set_def = programme.set_by_key(str(turn.data.get(n.SET_KEY, "")))
     if set_def is None:
         return Outcome.say("That set does not exist.")
+    return programme, set_def
+
+
+async def set_booking(services: Services, turn: Turn, opening: bool) -> Outcome:
+    found = await _admins_set(services, turn)
+    if isinstance(found, Outcome):
+        return found
+    programme, set_def = found
+    set_key = set_def.key
     event = booking_event(await services.store.book(set_def.series_key), set_key, opening)
     result = await services.store.change_book(set_def.series_key, _deciding(programme, event, None), turn.now)
     if result.notices:
@@ -406,13 +415,10 @@ async def close_booking(services: Services, turn: Turn, args: str) -> Outcome:
 
 
 async def create_meetings(services: Services, turn: Turn, args: str) -> Outcome:
-    if not services.is_admin(turn):
-        return Outcome.say(ADMINS_ONLY)
-    set_key = str(turn.data.get(n.SET_KEY, ""))
-    programme = await services.store.programme()
-    set_def = programme.set_by_key(set_key)
-    if set_def is None:
-        return Outcome.say("That set does not exist.")
+    found = await _admins_set(services, turn)
+    if isinstance(found, Outcome):
+        return found
+    _, set_def = found
     if services.meetings is None:
         return Outcome.say(
             "Microsoft Graph is not configured for this bot, so it cannot create meetings. "
@@ -420,7 +426,7 @@ async def create_meetings(services: Services, turn: Turn, args: str) -> Outcome:
             "GRAPH_TEAMS_APP_ID (see the README), or run `als meetings create` where they are set."
         )
     # Graph takes longer than Teams waits for a card's answer: answer now, report when done.
-    services.meetings.create(set_key, f"user:{turn.person.aad_object_id}")
+    services.meetings.create(set_def.key, f"user:{turn.person.aad_object_id}")
     return Outcome.say(
         f"Creating the Teams meetings for {set_def.name}. I will tell you here when it is done."
     )
