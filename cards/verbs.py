@@ -1,0 +1,46 @@
+"""Every card action's verb: one enumeration that the cards emit and the router's tables route."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Verb(StrEnum):
+    HELP = "help"
+    REFRESH = "refresh"
+    # Sign-up and booking (personal chat)
+    SIGNUP_START = "signup.start"
+    SIGNUP_CHOOSE = "signup.choose"
+    SIGNUP_SUBMIT = "signup.submit"
+    SIGNUP_REFINE = "signup.refine"
+    SIGNUP_COMMIT = "signup.commit"
+    MY_SETS = "mysets"
+    WITHDRAW_ASK = "withdraw.ask"
+    WITHDRAW_CONFIRM = "withdraw.confirm"
+    BOOKING_OPEN = "booking.open"
+    BOOKING_CLOSE = "booking.close"
+    MEETINGS_CREATE = "meetings.create"
+    # Apologies and the register
+    APOLOGIES_START = "apologies.start"
+    APOLOGIES_SEND = "apologies.send"
+    APOLOGIES_WITHDRAW = "apologies.withdraw"
+    REGISTER_SHOW = "register.show"
+    # The session in the meeting chat
+    MEETING_START = "meeting.start"
+    MEETING_NEXT = "meeting.next"
+    MEETING_BACK = "meeting.back"
+    MEETING_PASS = "meeting.pass"
+    MEETING_EXTEND = "meeting.extend"
+    MEETING_PAUSE = "meeting.pause"
+    MEETING_RESUME = "meeting.resume"
+    MEETING_REFLECT = "meeting.reflect"
+    MEETING_END = "meeting.end"
+    MEETING_SKIP = "meeting.skip"
+    MEETING_HERE = "meeting.here"
+    MEETING_AWAY = "meeting.away"
+    MEETING_ORDER = "meeting.order"
+    MEETING_REORDER = "meeting.reorder"
+    MEETING_REFLECTIONS = "meeting.reflections"
+    MEETING_ACTIONS = "meeting.actions"
+    MEETING_REVIEW = "meeting.review"
+    MEETING_REFLECTION = "meeting.reflection"
