@@ -1,0 +1,63 @@
+"""One way to change shared state: load, decide (pure), save only if unchanged with the notices the
+change causes, then act once the save has committed.
+
+This is the BotBuilder scale-out pattern. The store only stores: it saves `after` in place of
+`before` and queues the notices in the same transaction, or reports that someone else saved
+first. Deciding never happens inside a write transaction, so no rule runs under a database lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from bot.store.base import Notice
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S")  # the state that is loaded and saved
+R = TypeVar("R")  # what the decision tells the caller
+
+TRIES = 5
+
+
+@dataclass(frozen=True)
+class Decided(Generic[S, R]):
+    """A decision: the state to save (None: nothing changed), its result, and its notices."""
+
+    after: S | None
+    result: R
+    notices: Sequence[Notice] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Lost:
+    """Every attempt lost its race to another turn or instance: the person is asked to retry."""
+
+    message: str = "Others changed this at the same moment: please try again."
+
+
+async def change(
+    load: Callable[[], Awaitable[S]],
+    decide: Callable[[S], Decided[S, R]],
+    save: Callable[[S, S, Sequence[Notice]], Awaitable[bool]],
+    act: Callable[[S, R, bool], Awaitable[None]] | None = None,
+    *,
+    tries: int = TRIES,
+    what: str = "change",
+) -> R | Lost:
+    """Load, decide and save-if-unchanged, retrying a lost race; `act(after, result, queued)` runs
+    only after a save committed (`queued`: it queued notices, so the courier should be kicked)."""
+    for _ in range(tries):
+        before = await load()
+        decided = decide(before)
+        if decided.after is None:
+            return decided.result
+        if await save(before, decided.after, decided.notices):
+            if act is not None:
+                await act(decided.after, decided.result, bool(decided.notices))
+            return decided.result
+    log.warning("change lost every race", extra={"what": what, "tries": tries})
+    return Lost()
