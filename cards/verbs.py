@@ -44,3 +44,7 @@ class Verb(StrEnum):
     MEETING_ACTIONS = "meeting.actions"
     MEETING_REVIEW = "meeting.review"
     MEETING_REFLECTION = "meeting.reflection"
+    # The facilitator's time check (session controls)
+    MEETING_TIMECHECK = "meeting.timecheck"
+    # Facilitator-only forms in the meeting chat: Teams asks for them by refresh (session controls)
+    MEETING_FORM = "meeting.form"

@@ -12,7 +12,7 @@ from bot.rules.airtime import AirtimeSettings
 from bot.rules.attendance import Apology, Member, SessionAttendance
 from bot.rules.booking import Book, Effect, Team, Who
 from bot.rules.programme import Programme
-from bot.store.session_records import (
+from bot.rules.records import (
     ActionItem,
     ActionReview,
     Reflection,

@@ -1,0 +1,28 @@
+"""The session in the meeting chat: the facilitator cues airtime, the clock warns, presenters record
+actions and review them, members reflect.
+
+Deciding is `bot.rules.session`; this package loads a run, lets the rules decide, saves the result
+by compare-and-set with the private messages it calls for (`bot.features.change`), and only then
+acts: posts or updates the cards in the chat. `context` holds the set and who may run it, `start`
+starting a session, `control` the facilitator's controls and the clock's sweep, `effects` what a
+decision makes happen, `forms` the officers' private forms, `presence` participant events.
+"""
+
+from bot.features.base import Handler
+from bot.features.meeting import forms
+from bot.features.meeting.control import COMMANDS as _CONTROL_COMMANDS
+from bot.features.meeting.control import VERBS as _CONTROL_VERBS
+from bot.features.meeting.control import sweep, unparsed
+from bot.features.meeting.presence import EVENTS as _PRESENCE_EVENTS
+from cards.verbs import Verb
+
+COMMANDS: dict[str, Handler] = dict(_CONTROL_COMMANDS)
+VERBS: dict[str, Handler] = {
+    **_CONTROL_VERBS,
+    Verb.MEETING_ACTIONS: forms.save_actions,
+    Verb.MEETING_REVIEW: forms.save_review,
+    Verb.MEETING_REFLECTION: forms.save_reflection,
+}
+EVENTS: dict[str, Handler] = dict(_PRESENCE_EVENTS)
+
+__all__ = ["COMMANDS", "EVENTS", "VERBS", "sweep", "unparsed"]
