@@ -159,7 +159,7 @@ async def start_button(services: Services, turn: Turn, args: str) -> Outcome:
         return Outcome.say(s.NOT_ALLOWED)
     linked = await services.store.set_of_chat(turn.chat.id)
     if linked is not None and linked != ctx.set_def.key:
-        return Outcome.say("This chat is already another set's.")
+        return Outcome.say("This chat is already linked to another set.")
     if linked is None:
         by = turn.person.aad_object_id or turn.person.email or turn.person.channel_user_id
         await services.store.link_chat(turn.chat.id, ctx.set_def.key, by, turn.now)
