@@ -205,7 +205,7 @@ class Store(ABC):
     async def set_of_chat(self, chat_id: str) -> str | None:
         """The set whose meeting chat this is (made by Graph, or linked by its facilitator)."""
 
-    # Sessions in the meeting (issue 5) --------------------------------------------------------
+    # Sessions in the meeting ------------------------------------------------------------------
 
     @abstractmethod
     async def session_run(self, set_key: str, number: int) -> SessionRun | None: ...
