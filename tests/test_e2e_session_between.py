@@ -8,12 +8,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.adapter.web import STORE
 from bot.rules import booking as b
+from bot.rules.airtime import AirtimePhase
 from bot.rules.programme import Programme
 from bot.store.base import BookChange, ChallengeRecord
 from bot.store.sql import SqlStore
@@ -34,17 +35,15 @@ def few() -> Programme:
     return replace(base, series=series)
 
 
-def sessions() -> list[object]:
+def starts() -> list[datetime]:
     set_def = few().set_by_key(SET)
     assert set_def is not None
-    return list(set_def.sessions)
+    return [slot.start_utc for slot in set_def.sessions]
 
 
 @pytest.fixture
 def clock() -> Clock:
-    set_def = few().set_by_key(SET)
-    assert set_def is not None
-    return Clock(set_def.sessions[0].start_utc)
+    return Clock(starts()[0])
 
 
 @pytest.fixture
@@ -107,13 +106,16 @@ async def test_the_card_carries_challenges_open_actions_and_reviews_across_sessi
     await end(m)
 
     # Session 2: Bury and Bolton present; Leeds shows its open actions at the opening.
-    clock.now = sessions()[1].start_utc  # type: ignore[attr-defined]
+    clock.now = starts()[1]
     await m.say(FACILITATOR, "start")
     assert (await m.state()).order == (ids["bury"], ids["bolton"])
     card = await m.session_card()
     assert "Leeds City Council: open actions" in card and "Meet the finance lead" in card
     assert "Wigan Council: no open actions" in card
-    for _ in range(3):  # Bury, Bolton, then the reflection round
+    await m.say(FACILITATOR, "next")  # Bury presents for the first time: no review to open with
+    assert "Review of last actions" not in await m.session_card()
+    assert (await m.state()).plan[0][0] is AirtimePhase.PRESENTING
+    for _ in range(2):  # Bolton, then the reflection round
         await m.say(FACILITATOR, "next")
     await end(m)
 
@@ -122,7 +124,7 @@ async def test_the_card_carries_challenges_open_actions_and_reviews_across_sessi
         "set_key": SET, "number": "1", "team_id": ids["leeds"], "status_1": "done", "status_2": "partly",
         "worked_well": "Finance came", "worked_less_well": "", "learning": "Ask early"},
         conversation=teams.personal(leeds))
-    clock.now = sessions()[2].start_utc  # type: ignore[attr-defined]
+    clock.now = starts()[2]
     await m.say(FACILITATOR, "start")
     assert (await m.state()).order == (ids["leeds"], ids["wigan"])
     await m.say(FACILITATOR, "next")

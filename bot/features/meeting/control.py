@@ -119,7 +119,7 @@ async def unparsed(services: Services, turn: Turn, args: str) -> Outcome | None:
 
 # Pressed -----------------------------------------------------------------------------------------
 
-def _from_card(entry: s.Control, turn: Turn, ctx: SetContext | None) -> s.Command | str:
+def _from_card(entry: s.Control, turn: Turn, ctx: SetContext) -> s.Command | str:
     """The command a pressed button makes, from what the card sent (a choice, never an identity)."""
     assert entry.rule is not None
     match entry.takes:
@@ -130,7 +130,7 @@ def _from_card(entry: s.Control, turn: Turn, ctx: SetContext | None) -> s.Comman
             return entry.rule(int(raw)) if raw.isdigit() else entry.needs
         case s.Takes.TEAM:
             team = str(turn.data.get("team", "")).strip()
-            return entry.rule(team) if ctx is None or ctx.team(team) is not None else CHOOSE_TEAM
+            return entry.rule(team) if ctx.team(team) is not None else CHOOSE_TEAM
         case s.Takes.TEAMS:
             chosen: list[str] = []
             for i in range(1, 20):
@@ -147,11 +147,14 @@ def pressed(entry: s.Control) -> Handler:
 
     async def handler(services: Services, turn: Turn, args: str) -> Outcome:
         found = await running(services, turn)
-        ctx = found[0] if isinstance(found, tuple) else None
-        command = _from_card(entry, turn, ctx)
+        if found is None:
+            return Outcome()
+        if isinstance(found, str):
+            return await privately(services, turn, found)
+        command = _from_card(entry, turn, found[0])
         if command == CHOOSE_TEAM:
             return Outcome.say(CHOOSE_TEAM)
-        return await control(services, turn, command)
+        return await run_command(services, turn, found, command)
 
     return handler
 

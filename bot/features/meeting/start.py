@@ -58,9 +58,9 @@ async def start_command(services: Services, ctx: SetContext, chat_id: str, numbe
         not_joined = {t.team_id for t in ctx.teams
                       if not any(k in here for o in t.officers for k in officer_keys(o))}
     updates: list[str] = []
+    earlier = [r for r in await services.store.session_runs_of(set_def.key) if r.number < number]
     if ctx.series is not None and ctx.series.format == "few" and ctx.series.presenters_per_session:
-        runs = await services.store.session_runs_of(set_def.key)
-        history = [r.state.done for r in runs if r.number < number]
+        history = [r.state.done for r in earlier]
         order = rotation.presenters_for_session(ids, ctx.series.presenters_per_session, history,
                                                 apologies=apologies)
         updates = rotation.updating_at_opening(ids, order, apologies=apologies)
@@ -72,8 +72,12 @@ async def start_command(services: Services, ctx: SetContext, chat_id: str, numbe
     slot = meetings.get(number)
     ends_at = (slot.scheduled_end or slot.ends_at) if slot else None
     settings = await services.store.airtime_settings(set_def.series_key)
+    # A review opens the airtime of a team that has presented before (in "a few each session", or
+    # after apologies, not every team has), of the actions from its last airtime.
+    presented = {a.team for r in earlier for a in r.state.turns}
     return s.Start(tuple(order), session_number=number, ends_at=ends_at,
-                   away=frozenset(not_joined) & frozenset(order), updates=tuple(updates), settings=settings)
+                   reviews=frozenset(order) & presented, away=frozenset(not_joined) & frozenset(order),
+                   updates=tuple(updates), settings=settings)
 
 
 def scheduled(ctx: SetContext, number: int) -> datetime | None:
