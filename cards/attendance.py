@@ -10,9 +10,10 @@ from bot.rules.attendance import REASON_MAX, Cell, OtherAttendee, Register, Regi
 from cards.elements import Json, bullets, card, execute, facts, heading, text
 from cards.format import london, london_slot, plain
 from cards.inputs import action_set, choice_set, container, error_text, text_input
+from cards.payloads import REASON, SESSION, ApologiesWithdrawn, RegisterChoice, session_value
+from cards.verbs import Verb
 
-SESSION = "session"  # input: "<set_key>#<number>"
-REASON = "reason"
+REGISTER_SET = "set_key"  # the register choice's input, read by `RegisterChoice`
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,6 @@ class ComingSession:
     start: datetime
     end: datetime
     reason: str | None = None
-
-
-def session_value(set_key: str, number: int) -> str:
-    return f"{set_key}#{number}"
 
 
 def apologies_card(sessions: Sequence[ComingSession], *, chosen: str = "", reason: str = "",
@@ -52,8 +49,8 @@ def apologies_card(sessions: Sequence[ComingSession], *, chosen: str = "", reaso
                 ("Reason", plain(s.reason or "")),
             ]))
             items.append(action_set([execute(
-                "Withdraw these apologies: I can come", "apologies.withdraw",
-                {"set_key": s.set_key, "session": s.number})]))
+                "Withdraw these apologies: I can come", Verb.APOLOGIES_WITHDRAW,
+                ApologiesWithdrawn(s.set_key, s.number).data())]))
         body.append(container(items, separator=True))
     choices = [(f"{s.set_title}, session {s.number}: {london_slot(s.start, s.end)}",
                 session_value(s.set_key, s.number)) for s in sessions]
@@ -67,7 +64,7 @@ def apologies_card(sessions: Sequence[ComingSession], *, chosen: str = "", reaso
     if error:
         form.append(error_text(REASON, error))
     body.append(container(form, separator=True))
-    return card(body, [execute("Send apologies", "apologies.send", style="positive")])
+    return card(body, [execute("Send apologies", Verb.APOLOGIES_SEND, style="positive")])
 
 
 def apology_notice_card(*, officer: str, council: str, set_title: str, number: int, start: datetime,
@@ -183,7 +180,7 @@ def register_choice_card(sets: Sequence[tuple[str, str]]) -> Json:
     # A choice, not a button per set: Teams shows only the first few buttons of a card.
     return card(
         [heading("Register"),
-         choice_set("set_key", "Which set's register would you like to see?",
+         choice_set(REGISTER_SET, "Which set's register would you like to see?",
                     [(title, key) for key, title in sets], sets[0][0])],
-        [execute("Show the register", "register.show")],
+        [execute("Show the register", Verb.REGISTER_SHOW, RegisterChoice().data())],
     )

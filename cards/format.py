@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.rules.programme import Programme, SetDef
+
 LONDON = ZoneInfo("Europe/London")
 
 # Spelt out rather than taken from strftime, whose names follow the process's locale.
@@ -56,7 +58,14 @@ def plain(value: str) -> str:
 
 
 def set_title(series_title: str, set_name: str) -> str:
-    """A set's title with its series, once: sets are often named after their series."""
-    if not series_title or set_name.lower().startswith(series_title.lower()):
+    """A set's title with its series, once: the set's own name if it already names the series
+    (sets are often called "Sustainable Procurement – Tuesday set"), else "Series: set name"."""
+    if not series_title or series_title.casefold() in set_name.casefold():
         return set_name
     return f"{series_title}: {set_name}"
+
+
+def programme_set_title(programme: Programme, set_def: SetDef) -> str:
+    """`set_title` for a set of the programme, its series looked up."""
+    series = programme.series_by_key(set_def.series_key)
+    return set_title(series.title if series else "", set_def.name)
