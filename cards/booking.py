@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cards.elements import Json, bullets, card, execute, facts, heading, text
-from cards.format import london, plain
+from cards.format import london_deadline, plain
 from cards.inputs import action_set, container
 from cards.payloads import SetChoice, TeamChoice
 from cards.signup import (
@@ -36,7 +36,7 @@ def my_sets_card(teams: Sequence[TeamView]) -> Json:
     for view in teams:
         pairs = [("Council", plain(view.council_name)), ("Status", status_line(view))]
         if view.deadline and view.status == "confirmed" and not everyone_committed(view):
-            pairs.append(("Commit by", london(view.deadline)))
+            pairs.append(("Commit by", london_deadline(view.deadline)))
         items: list[Json] = [
             text(plain_title(view.series_title, view.set_name), size="Medium", weight="Bolder"),
             facts(pairs),
@@ -103,7 +103,7 @@ def promoted_card(view: TeamView, *, set_key: str | None = None) -> Json:
 
 def reminder_card(view: TeamView, *, set_key: str) -> Json:
     where = plain_title(view.series_title, view.set_name)
-    when = f"by {london(view.deadline)}" if view.deadline else "before the first session"
+    when = f"by {london_deadline(view.deadline)}" if view.deadline else "before the first session"
     return card(
         [
             heading("Please confirm your place"),
@@ -119,7 +119,7 @@ def reminder_card(view: TeamView, *, set_key: str) -> Json:
 
 def lapsed_card(view: TeamView) -> Json:
     where = plain_title(view.series_title, view.set_name)
-    when = f" by {london(view.deadline)}" if view.deadline else " in time"
+    when = f" by {london_deadline(view.deadline)}" if view.deadline else " in time"
     return card(
         [
             heading("Your place has gone to the waiting list"),

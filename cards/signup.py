@@ -10,7 +10,7 @@ from bot.rules.challenge import QUESTIONS, TEXT_MAX, TITLE_MAX, Question
 from bot.rules.ground_rules import GROUND_RULES
 from bot.rules.nomination import FieldError
 from cards.elements import Json, bullets, card, execute, facts, heading, text
-from cards.format import london, london_slot, plain, set_title
+from cards.format import london_deadline, london_slot, person, plain, set_title
 from cards.inputs import YES_NO, action_set, choice_set, container, error_text, text_input, toggle
 from cards.payloads import Commitment, Nomination, SetChoice
 from cards.verbs import Verb
@@ -35,7 +35,7 @@ def session_facts(sessions: Sequence[Slot]) -> Json:
 def officer_line(officer: OfficerLine) -> str:
     role = n.ROLES.get(officer.role, officer.role)
     state = "has confirmed" if officer.committed else "**has not confirmed yet**"
-    return f"{plain(officer.name)} ({plain(role)}): {state}"
+    return f"{person(officer.name, None, role)}: {state}"
 
 
 def status_line(view: TeamView) -> str:
@@ -56,7 +56,7 @@ def commitment_lines(view: TeamView) -> list[Json]:
     """Who in the team has committed to every session, and by when the rest must."""
     if everyone_committed(view):
         return [text("Everyone in your team has confirmed they will attend every session.")]
-    when = f"by {london(view.deadline)}" if view.deadline else "before the first session"
+    when = f"by {london_deadline(view.deadline)}" if view.deadline else "before the first session"
     return [
         text(f"Everyone in your team must confirm they will attend every session {when}, or the "
              "place goes to the next council on the waiting list."),
@@ -94,7 +94,7 @@ def commit_inputs(errors: Sequence[FieldError] = (), values: Mapping[str, str] |
 
 def commit_body(view: TeamView, errors: Sequence[FieldError] = ()) -> list[Json]:
     """What a nominated officer commits to: every session, by the deadline, on the ground rules."""
-    deadline = f" Please confirm by {london(view.deadline)}." if view.deadline else ""
+    deadline = f" Please confirm by {london_deadline(view.deadline)}." if view.deadline else ""
     return [
         text("Each officer in a council's team commits to attending every session." + deadline),
         session_facts(view.sessions),
