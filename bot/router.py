@@ -13,7 +13,8 @@ from typing import Any
 from bot.commands import Scope, parse
 from bot.features import attendance, meeting, signup, welcome
 from bot.features.base import Action, Handler, Services
-from bot.turns import Kind, Outcome, Turn
+from bot.turns import Kind, Outcome, Reply, Turn
+from cards.budget import fits, utf16_size
 from cards.payloads import Nothing
 from cards.verbs import Verb
 
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 
 FEATURES = (welcome, signup, attendance, meeting)
 NO_LONGER_WORKS = "That button no longer works. Type **help** to see what I can do."
+TOO_LARGE = ("That is too much for one Teams message, so I cannot show it here. A programme admin "
+             "can see all of it with **als export**.")
 
 
 def _untyped(handler: Handler) -> Action[Nothing]:
@@ -50,7 +53,28 @@ def action_for(verb: str) -> Action[Any] | None:
         return None
 
 
+def within_budget(outcome: Outcome) -> Outcome:
+    """The outcome with any card that Teams would refuse as too large replaced by a short answer:
+    the cards keep to `cards.budget` themselves, and this is the net beneath them."""
+    def checked(card: dict[str, Any]) -> bool:
+        if fits(card):
+            return True
+        log.warning("card over budget", extra={"bytes": utf16_size(card)})
+        return False
+
+    replies = [r if r.card is None or checked(r.card) else Reply(text=TOO_LARGE) for r in outcome.replies]
+    card = outcome.card
+    if card is not None and not checked(card):
+        card = None
+        replies = [Reply(text=TOO_LARGE), *replies]  # the button's answer is then this text
+    return Outcome(replies=replies, card=card)
+
+
 async def route(services: Services, turn: Turn) -> Outcome:
+    return within_budget(await _route(services, turn))
+
+
+async def _route(services: Services, turn: Turn) -> Outcome:
     if turn.kind is Kind.ADDED:
         return await welcome.welcome(services, turn, "")
     if turn.kind is Kind.ACTION:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from bot.router import TOO_LARGE, within_budget
 from bot.rules import attendance as a
+from bot.turns import Outcome, Reply
 from cards.attendance import register_card
 from cards.budget import BUDGET_UTF16_BYTES, fits, utf16_size
 from cards.catalogue import examples
@@ -64,3 +66,13 @@ def test_a_small_meeting_names_everyone_who_joined() -> None:
 @pytest.mark.parametrize(("name", "card"), EXAMPLES, ids=[name for name, _ in EXAMPLES])
 def test_every_card_of_the_catalogue_fits(name: str, card: dict[str, Any]) -> None:
     assert fits(card), f"{name}: {utf16_size(card)} bytes as UTF-16"
+
+
+def test_the_router_answers_briefly_rather_than_send_a_card_teams_would_refuse() -> None:
+    huge = {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "x" * BUDGET_UTF16_BYTES}]}
+    small = {"type": "AdaptiveCard", "body": []}
+    shown = within_budget(Outcome(replies=[Reply(card=huge), Reply(card=small)]))
+    assert [r.text for r in shown.replies] == [TOO_LARGE, None] and shown.replies[1].card == small
+    pressed = within_budget(Outcome(card=huge))
+    assert pressed.card is None and pressed.replies[0].text == TOO_LARGE
+    assert within_budget(Outcome(card=small)).card == small
