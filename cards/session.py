@@ -14,6 +14,7 @@ from bot.rules.session import CONTROLS, Control, Place, Row, RowStatus, SessionV
 from cards.elements import Json, bullets, card, execute, facts, heading, text
 from cards.format import LONDON, london, plain
 from cards.inputs import action_set, choice_set, container, text_input
+from cards.session_payloads import Ending, Starting
 from cards.verbs import Verb
 
 ACTION_MAX = 500
@@ -231,7 +232,7 @@ def confirm_start_card(set_key: str, set_name: str, number: int, scheduled: date
         [heading(f"Start session {number} now?"),
          text(f"Session {number} of {plain(set_name)} is scheduled for {london(scheduled)}.")],
         [execute(f"Start session {number} now", Verb.MEETING_START,
-                 {"set_key": set_key, "number": number, "confirmed": "yes"}, style="positive")],
+                 Starting(set_key, number, confirmed=True).data(), style="positive")],
     )
 
 
@@ -239,7 +240,7 @@ def confirm_end_card(number: int) -> Json:
     return card(
         [heading(f"End session {number}?"),
          text("Ending closes the session for everyone; it cannot be started again.")],
-        [execute("End the session", Verb.MEETING_END, {"confirmed": "yes"}, style="destructive")],
+        [execute("End the session", Verb.MEETING_END, Ending(confirmed=True).data(), style="destructive")],
     )
 
 

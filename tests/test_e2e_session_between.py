@@ -76,7 +76,7 @@ async def book(store: SqlStore, clock: Clock) -> dict[str, str]:
 
 
 async def end(m: Meeting) -> None:
-    await m.press(FACILITATOR, "meeting.end", {"confirmed": "yes"})
+    await m.press(FACILITATOR, "meeting.end", {"confirmed": True})
 
 
 async def test_the_card_carries_challenges_open_actions_and_reviews_across_sessions(

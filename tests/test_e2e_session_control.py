@@ -88,9 +88,9 @@ async def test_a_start_far_from_the_scheduled_time_is_confirmed_first(meeting: M
     assert refused["value"] == NOT_ALLOWED
     form = await m.press(FACILITATOR, "meeting.form", {"form": "start", "set_key": SET, "number": 1})
     assert f"scheduled for {london(set_def.sessions[0].start_utc)}" in card_text(form["value"])
-    started = await m.press(FACILITATOR, "meeting.start", {"set_key": SET, "number": 1, "confirmed": "yes"})
+    started = await m.press(FACILITATOR, "meeting.start", {"set_key": SET, "number": 1, "confirmed": True})
     assert "Session 1 has started" in card_text(started["value"])
-    await m.press(FACILITATOR, "meeting.end", {"confirmed": "yes"})
+    await m.press(FACILITATOR, "meeting.end", {"confirmed": True})
     # After the end, start offers the next session, with its date.
     await m.say(FACILITATOR, "start")
     assert "Start session 2?" in card_text(last_card(m))
@@ -109,9 +109,9 @@ async def test_ending_the_session_asks_for_confirmation(meeting: Meeting) -> Non
     assert answer["value"] == "Confirm on the card below." and (await m.state()).stage is Stage.OPENING
     form = await m.press(FACILITATOR, "meeting.form", {"form": "end"})
     assert "[End the session]" in card_text(form["value"])
-    refused = await m.press(MEMBER, "meeting.end", {"confirmed": "yes"})
+    refused = await m.press(MEMBER, "meeting.end", {"confirmed": True})
     assert refused["value"] == NOT_ALLOWED and (await m.state()).stage is Stage.OPENING
-    await m.press(FACILITATOR, "meeting.end", {"confirmed": "yes"})
+    await m.press(FACILITATOR, "meeting.end", {"confirmed": True})
     assert (await m.state()).stage is Stage.ENDED
 
 

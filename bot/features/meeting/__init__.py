@@ -8,20 +8,23 @@ starting a session, `control` the facilitator's controls and the clock's sweep, 
 decision makes happen, `forms` the officers' private forms, `presence` participant events.
 """
 
-from bot.features.base import Handler
+from typing import Any
+
+from bot.features.base import Action, Handler
 from bot.features.meeting import forms
 from bot.features.meeting.control import COMMANDS as _CONTROL_COMMANDS
 from bot.features.meeting.control import VERBS as _CONTROL_VERBS
 from bot.features.meeting.control import sweep, unparsed
 from bot.features.meeting.presence import EVENTS as _PRESENCE_EVENTS
+from cards.session_payloads import ActionsForm, ReflectionForm, ReviewForm
 from cards.verbs import Verb
 
 COMMANDS: dict[str, Handler] = dict(_CONTROL_COMMANDS)
-VERBS: dict[str, Handler] = {
+VERBS: dict[Verb, Action[Any]] = {
     **_CONTROL_VERBS,
-    Verb.MEETING_ACTIONS: forms.save_actions,
-    Verb.MEETING_REVIEW: forms.save_review,
-    Verb.MEETING_REFLECTION: forms.save_reflection,
+    Verb.MEETING_ACTIONS: Action(ActionsForm, forms.save_actions),
+    Verb.MEETING_REVIEW: Action(ReviewForm, forms.save_review),
+    Verb.MEETING_REFLECTION: Action(ReflectionForm, forms.save_reflection),
 }
 EVENTS: dict[str, Handler] = dict(_PRESENCE_EVENTS)
 

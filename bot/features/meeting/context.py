@@ -1,5 +1,5 @@
-"""What every part of the meeting feature needs: the set a session belongs to, who may run it, who
-the people are as recipients, and answering the sender privately."""
+"""What every part of the meeting feature needs: the set a session belongs to, who may run it, and
+answering the sender privately (people and their recipient keys are `bot.features.people`)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import logging
 from dataclasses import dataclass
 
 from bot.features.base import Services
+from bot.features.people import identities, sender_key
 from bot.rules import session as s
-from bot.rules.booking import Officer, Team, Who
+from bot.rules.booking import Officer, Team
 from bot.rules.programme import Programme, Series, SetDef
 from bot.store.base import Notice
 from bot.turns import Kind, Outcome, Turn
-from cards.format import set_title
+from cards.format import programme_set_title
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class SetContext:
 
     @property
     def title(self) -> str:
-        return set_title(self.series.title if self.series else "", self.set_def.name)
+        return programme_set_title(self.programme, self.set_def)
 
     @property
     def names(self) -> dict[str, str]:
@@ -50,34 +51,13 @@ async def load_context(services: Services, set_key: str) -> SetContext | None:
                       book.confirmed(set_key))
 
 
-def who(turn: Turn) -> Who:
-    return Who(turn.person.aad_object_id, turn.person.email)
-
-
-def identities(turn: Turn) -> list[str]:
-    return [i.lower() for i in (turn.person.aad_object_id, turn.person.email) if i]
-
-
 def officer_keys(officer: Officer) -> list[str]:
+    """The ids a participant event may name an officer by, lower-cased."""
     return [k.lower() for k in (officer.aad_object_id, officer.email) if k]
 
 
 def may_run(services: Services, turn: Turn, set_def: SetDef) -> bool:
-    return any(s.may_control(i, set_def.facilitators, services.admins) for i in identities(turn))
-
-
-def recipient(officer: Officer) -> str:
-    return f"user:{officer.aad_object_id}" if officer.aad_object_id else f"email:{officer.email}"
-
-
-def facilitator_recipient(facilitator: str) -> str:
-    return f"email:{facilitator}" if "@" in facilitator else f"user:{facilitator}"
-
-
-def sender(turn: Turn) -> str | None:
-    if turn.person.aad_object_id:
-        return f"user:{turn.person.aad_object_id}"
-    return f"email:{turn.person.email}" if turn.person.email else None
+    return any(s.may_control(i, set_def.facilitators, services.admins) for i in identities(turn.person))
 
 
 async def reachable(services: Services, target: str) -> bool:
@@ -94,7 +74,7 @@ async def privately(services: Services, turn: Turn, message: str) -> Outcome:
     it would arrive out of context."""
     if turn.kind is Kind.ACTION:
         return Outcome.say(message)
-    target = sender(turn)
+    target = sender_key(turn.person)
     if target is not None and await reachable(services, target):
         await services.store.enqueue([Notice(target, {"text": message})], turn.now)
         services.kick()

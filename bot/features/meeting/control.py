@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from bot.features.base import Handler, Services
+from bot.features.base import Action, Handler, Services, as_action
 from bot.features.meeting.context import (
     NOT_LINKED,
     SetContext,
@@ -19,15 +20,17 @@ from bot.features.meeting.context import (
     may_run,
     privately,
     reachable,
-    sender,
 )
 from bot.features.meeting.effects import apply_command, change_session
 from bot.features.meeting.start import link_options, scheduled, start, start_button
+from bot.features.people import sender_key
 from bot.rules import session as s
 from bot.rules.records import SessionRun
 from bot.store.base import Notice
 from bot.turns import Kind, Outcome, Reply, Turn
 from cards import session as cards
+from cards.payloads import Nothing, Payload
+from cards.session_payloads import Ending, FormWanted, Minutes, NewOrder, Starting, TeamPicked
 from cards.verbs import Verb
 
 DONE = "Done."
@@ -119,44 +122,45 @@ async def unparsed(services: Services, turn: Turn, args: str) -> Outcome | None:
 
 # Pressed -----------------------------------------------------------------------------------------
 
-def _from_card(entry: s.Control, turn: Turn, ctx: SetContext) -> s.Command | str:
+# What a control's button carries, by what the control takes.
+PAYLOADS: Mapping[s.Takes, type[Payload]] = {
+    s.Takes.NOTHING: Nothing, s.Takes.MINUTES: Minutes, s.Takes.TEAM: TeamPicked, s.Takes.TEAMS: NewOrder,
+}
+
+
+def _from_card(entry: s.Control, payload: Payload, ctx: SetContext) -> s.Command | str:
     """The command a pressed button makes, from what the card sent (a choice, never an identity)."""
     assert entry.rule is not None
-    match entry.takes:
-        case s.Takes.NOTHING:
-            return entry.rule()
-        case s.Takes.MINUTES:
-            raw = str(turn.data.get("minutes", ""))
-            return entry.rule(int(raw)) if raw.isdigit() else entry.needs
-        case s.Takes.TEAM:
-            team = str(turn.data.get("team", "")).strip()
+    match payload:
+        case Minutes(minutes=minutes):
+            return entry.rule(minutes)
+        case TeamPicked(team=team):
             return entry.rule(team) if ctx.team(team) is not None else CHOOSE_TEAM
-        case s.Takes.TEAMS:
-            chosen: list[str] = []
-            for i in range(1, 20):
-                value = turn.data.get(f"position_{i}")
-                if value is None:
-                    break
-                if str(value) and str(value) not in chosen:
-                    chosen.append(str(value))
-            return entry.rule(tuple(chosen)) if chosen else s.BAD_ORDER
+        case NewOrder(teams=teams):
+            return entry.rule(teams) if teams else s.BAD_ORDER
+        case _:
+            return entry.rule()
 
 
-def pressed(entry: s.Control) -> Handler:
-    """The handler for a control's button on the session card."""
+async def _pressed(services: Services, turn: Turn, entry: s.Control, payload: Payload) -> Outcome:
+    found = await running(services, turn)
+    if found is None:
+        return Outcome()
+    if isinstance(found, str):
+        return await privately(services, turn, found)
+    command = _from_card(entry, payload, found[0])
+    if command == CHOOSE_TEAM:
+        return Outcome.say(CHOOSE_TEAM)
+    return await run_command(services, turn, found, command)
 
-    async def handler(services: Services, turn: Turn, args: str) -> Outcome:
-        found = await running(services, turn)
-        if found is None:
-            return Outcome()
-        if isinstance(found, str):
-            return await privately(services, turn, found)
-        command = _from_card(entry, turn, found[0])
-        if command == CHOOSE_TEAM:
-            return Outcome.say(CHOOSE_TEAM)
-        return await run_command(services, turn, found, command)
 
-    return handler
+def pressed(entry: s.Control) -> Action[Any]:
+    """The route of a control's button on the session card."""
+
+    async def handler(services: Services, turn: Turn, payload: Payload) -> Outcome:
+        return await _pressed(services, turn, entry, payload)
+
+    return Action(PAYLOADS[entry.takes], handler)
 
 
 # Facilitator-only forms --------------------------------------------------------------------------
@@ -183,10 +187,15 @@ async def order(services: Services, turn: Turn, args: str) -> Outcome:
                              "Choose the new order on the card below.")
 
 
-async def end(services: Services, turn: Turn, args: str) -> Outcome:
-    """Ending asks first; the confirmation's own button ends the session."""
-    if turn.kind is Kind.ACTION and turn.data.get("confirmed") == "yes":
+async def end_pressed(services: Services, turn: Turn, payload: Ending) -> Outcome:
+    """The confirmation's own button ends the session; the session card's asks first."""
+    if payload.confirmed:
         return await control(services, turn, s.End())
+    return await end(services, turn, "")
+
+
+async def end(services: Services, turn: Turn, args: str) -> Outcome:
+    """Ending asks first."""
     found = await running(services, turn)
     if found is None:
         return Outcome()
@@ -199,19 +208,18 @@ async def end(services: Services, turn: Turn, args: str) -> Outcome:
                              "Confirm on the card below.")
 
 
-async def form(services: Services, turn: Turn, args: str) -> Outcome:
+async def form(services: Services, turn: Turn, wanted: FormWanted) -> Outcome:
     """Teams' refresh of a facilitator-only card: the form itself, for a facilitator."""
-    kind = str(turn.data.get("form", ""))
+    kind = wanted.form
     if kind == "link":
         options = await link_options(services, turn)
         return Outcome(card=cards.choose_set_card(options)) if options else Outcome.say(s.NOT_ALLOWED)
     if kind == "start":
-        ctx = await load_context(services, str(turn.data.get("set_key", "")))
-        raw = str(turn.data.get("number", ""))
-        when = scheduled(ctx, int(raw)) if ctx and raw.isdigit() else None
+        ctx = await load_context(services, wanted.set_key)
+        when = scheduled(ctx, wanted.number) if ctx else None
         if ctx is None or when is None or not may_run(services, turn, ctx.set_def):
             return Outcome.say(s.NOT_ALLOWED)
-        return Outcome(card=cards.confirm_start_card(ctx.set_def.key, ctx.title, int(raw), when))
+        return Outcome(card=cards.confirm_start_card(ctx.set_def.key, ctx.title, wanted.number, when))
     found = await running(services, turn)
     if not isinstance(found, tuple):
         return Outcome.say(found or s.NOT_ALLOWED)
@@ -224,8 +232,8 @@ async def form(services: Services, turn: Turn, args: str) -> Outcome:
     return Outcome.say("That form is no longer available.")
 
 
-async def reorder(services: Services, turn: Turn, args: str) -> Outcome:
-    outcome = await pressed(s.BY_NAME["order"])(services, turn, args)
+async def reorder(services: Services, turn: Turn, payload: NewOrder) -> Outcome:
+    outcome = await _pressed(services, turn, s.BY_NAME["order"], payload)
     if outcome.replies and outcome.replies[0].text == DONE:
         return Outcome(card=cards.notice_card("Running order changed",
                                               "The session card shows the new order."))
@@ -238,7 +246,7 @@ async def see_reflections(services: Services, turn: Turn, args: str) -> Outcome:
     if ctx is None or not may_run(services, turn, ctx.set_def):
         return await privately(services, turn, s.NOT_ALLOWED)
     run = await services.store.session_run_in_chat(turn.chat.id)
-    target = sender(turn)
+    target = sender_key(turn.person)
     if run is None or target is None:
         return await privately(services, turn, s.NOT_STARTED)
     if not await reachable(services, target):
@@ -282,15 +290,17 @@ async def sweep(services: Services, now: datetime) -> int:
 # handler; every other control is its table entry and its rule.
 TYPED: Mapping[str, Handler] = {"order": order, "end": end}
 SPECIAL: Mapping[str, Handler] = {"start": start}
-PRESSED: Mapping[Verb, Handler] = {Verb.MEETING_START: start_button, Verb.MEETING_ORDER: order,
-                                   Verb.MEETING_END: end}
+PRESSED: Mapping[Verb, Action[Any]] = {
+    Verb.MEETING_START: Action(Starting, start_button), Verb.MEETING_ORDER: as_action(order),
+    Verb.MEETING_END: Action(Ending, end_pressed),
+}
 
 COMMANDS: dict[str, Handler] = {
     c.name: SPECIAL.get(c.name) or typed(c) for c in s.CONTROLS if c.typed and c.menu
 }
-VERBS: dict[str, Handler] = {
+VERBS: dict[Verb, Action[Any]] = {
     **{c.verb: PRESSED.get(c.verb) or pressed(c) for c in s.CONTROLS},
-    Verb.MEETING_REORDER: reorder,
-    Verb.MEETING_FORM: form,
-    Verb.MEETING_REFLECTIONS: see_reflections,
+    Verb.MEETING_REORDER: Action(NewOrder, reorder),
+    Verb.MEETING_FORM: Action(FormWanted, form),
+    Verb.MEETING_REFLECTIONS: as_action(see_reflections),
 }

@@ -14,7 +14,8 @@ from typing import Any
 
 from bot.features.base import Services
 from bot.features.change import Decided, Lost, change
-from bot.features.meeting.context import SetContext, facilitator_recipient, recipient
+from bot.features.meeting.context import SetContext
+from bot.features.people import facilitator_key, officer_key
 from bot.rules import session as s
 from bot.rules.airtime import AirtimePhase
 from bot.rules.booking import Team
@@ -130,7 +131,8 @@ def _heads_up(ctx: SetContext, after: SessionRun, team_id: str) -> list[Notice]:
     text = (f"You are next in {ctx.title}: your airtime starts in about {minutes} minutes. "
             "Everyone has a right to their time, and nobody has to take it.")
     key = f"next:{after.set_key}:{after.number}:{team_id}:{after.state.stage_number}"
-    return [Notice(recipient(o), {"text": text}, f"{key}:{o.email}") for o in (team.officers if team else ())]
+    officers = team.officers if team else ()
+    return [Notice(officer_key(o), {"text": text}, f"{key}:{o.email}") for o in officers]
 
 
 async def _ask_for_actions(services: Services, ctx: SetContext, after: SessionRun,
@@ -142,13 +144,13 @@ async def _ask_for_actions(services: Services, ctx: SetContext, after: SessionRu
         set_key=set_key, set_name=ctx.title, number=number, team_id=team_id,
         team_name=team.council_name if team else team_id, existing=existing,
         next_session=_next_session_start(ctx, number))
-    return [Notice(recipient(o), {"card": card}, f"actions:{set_key}:{number}:{team_id}:{o.email}")
+    return [Notice(officer_key(o), {"card": card}, f"actions:{set_key}:{number}:{team_id}:{o.email}")
             for o in (team.officers if team else ())]
 
 
 def _ask_for_reflections(ctx: SetContext, after: SessionRun) -> list[Notice]:
     card = cards.reflection_card(set_key=after.set_key, set_name=ctx.title, number=after.number)
-    return [Notice(recipient(o), {"card": card}, f"reflect:{after.set_key}:{after.number}:{o.email}")
+    return [Notice(officer_key(o), {"card": card}, f"reflect:{after.set_key}:{after.number}:{o.email}")
             for team in ctx.teams if team.team_id in after.state.order for o in team.officers]
 
 
@@ -156,7 +158,7 @@ async def _reflections(services: Services, ctx: SetContext, after: SessionRun) -
     card = cards.reflections_card(ctx.title, after.number,
                                   await services.store.reflections(after.set_key, after.number))
     key = f"reflections:{after.set_key}:{after.number}"
-    return [Notice(facilitator_recipient(f), {"card": card}, f"{key}:{f}") for f in ctx.set_def.facilitators]
+    return [Notice(facilitator_key(f), {"card": card}, f"{key}:{f}") for f in ctx.set_def.facilitators]
 
 
 async def _review(services: Services, ctx: SetContext, before: SessionRun | None,
@@ -175,7 +177,7 @@ async def _review(services: Services, ctx: SetContext, before: SessionRun | None
     card = cards.review_card(set_key=after.set_key, number=last, team_id=team.team_id,
                              team_name=team.council_name, actions=items)
     key = f"review:{after.set_key}:{after.number}:{team.team_id}"
-    return [Notice(recipient(o), {"card": card}, f"{key}:{o.email}") for o in team.officers]
+    return [Notice(officer_key(o), {"card": card}, f"{key}:{o.email}") for o in team.officers]
 
 
 async def notices(services: Services, ctx: SetContext, before: SessionRun | None, after: SessionRun,

@@ -20,7 +20,8 @@ from bot.rules import rotation
 from bot.rules import session as s
 from bot.turns import Kind, Outcome, Reply, Turn
 from cards import session as cards
-from cards.format import london, set_title
+from cards.format import london, programme_set_title
+from cards.session_payloads import Starting
 from cards.verbs import Verb
 
 log = logging.getLogger(__name__)
@@ -132,12 +133,8 @@ def link_card(services: Services, turn: Turn, options: list[tuple[str, str]]) ->
 async def link_options(services: Services, turn: Turn) -> list[tuple[str, str]]:
     programme = await services.store.programme()
     admin = services.is_admin(turn)
-    options = []
-    for d in programme.sets:
-        if admin or may_run(services, turn, d):
-            series = programme.series_by_key(d.series_key)
-            options.append((d.key, set_title(series.title if series else "", d.name)))
-    return options
+    return [(d.key, programme_set_title(programme, d)) for d in programme.sets
+            if admin or may_run(services, turn, d)]
 
 
 async def start(services: Services, turn: Turn, args: str) -> Outcome:
@@ -155,10 +152,10 @@ async def start(services: Services, turn: Turn, args: str) -> Outcome:
     return await begin(services, turn, ctx)
 
 
-async def start_button(services: Services, turn: Turn, args: str) -> Outcome:
+async def start_button(services: Services, turn: Turn, choice: Starting) -> Outcome:
     """From the card that links an unlinked chat to a set (link, then start), or from the
     confirmation of a start far from the scheduled time."""
-    ctx = await load_context(services, str(turn.data.get("set_key", "")))
+    ctx = await load_context(services, choice.set_key)
     if ctx is None or not may_run(services, turn, ctx.set_def):
         return Outcome.say(s.NOT_ALLOWED)
     linked = await services.store.set_of_chat(turn.chat.id)
@@ -168,6 +165,5 @@ async def start_button(services: Services, turn: Turn, args: str) -> Outcome:
         by = turn.person.aad_object_id or turn.person.email or turn.person.channel_user_id
         await services.store.link_chat(turn.chat.id, ctx.set_def.key, by, turn.now)
         log.info("meeting chat linked", extra={"set": ctx.set_def.key})
-    raw = str(turn.data.get("number", ""))
-    number = int(raw) if raw.isdigit() and scheduled(ctx, int(raw)) is not None else None
-    return await begin(services, turn, ctx, number, confirmed=turn.data.get("confirmed") == "yes")
+    number = choice.number if scheduled(ctx, choice.number) is not None else None
+    return await begin(services, turn, ctx, number, confirmed=choice.confirmed)
