@@ -9,7 +9,7 @@
   var HOW_TO_OPEN = "Open this page in Microsoft Teams: in the set's meeting, choose Apps, then " +
     "Action Learning Sets, to see it in the side panel.";
 
-  var chatId = "", token = "", frame = "", state = null, tag = "";
+  var chatId = "", token = "", frame = "", state = null, tag = "", inTeams = false;
   var received = 0;        // performance.now() when `state` arrived
   var shownSecond = null;  // the second on the clock now
   var announced = "";      // the last warning read out, per stage
@@ -32,6 +32,7 @@
   }
 
   function getToken(force) {
+    if (!inTeams) { return Promise.resolve(""); }
     if (token && !force) { return Promise.resolve(token); }
     return teams.authentication.getAuthToken().then(function (t) { token = t; return t; });
   }
@@ -127,7 +128,12 @@
         (state.extended_seconds ? "Extended by " + spoken(state.extended_seconds) : "");
     }
     var phase = l !== null ? currentPhase(l) : null;
-    $("phase").textContent = phase ? phase.title : state.phase_title;
+    var after = phase ? (state.phases || []).filter(function (p) {
+      return p.starts_at_left < phase.starts_at_left && p.starts_at_left > 0;
+    })[0] : null;
+    var part = after && l > after.starts_at_left ? l - after.starts_at_left : null;
+    $("phase").textContent = phase ? phase.title + (part ? " (" + spoken(part) + " of this part left)" : "") :
+      state.phase_title;
     $("rule").textContent = phase ? phase.rule : state.reminder.rule;
     $("prompt").textContent = phase ? phase.prompt : state.reminder.prompt;
     announce(b, l);
@@ -249,11 +255,16 @@
   });
   setInterval(tick, 250);
 
-  teams.app.initialize().then(function () {
+  // Outside Teams the SDK finds no host (or, in someone else's frame, no answer): ask anyway,
+  // without a token, so that the server's answer (401) says what to do.
+  var noHost = new Promise(function (resolve, reject) {
+    setTimeout(function () { reject(new Error("no Teams host")); }, 5000);
+  });
+  Promise.race([teams.app.initialize(), noHost]).then(function () {
+    inTeams = true;
     teams.app.notifySuccess();
     return teams.app.getContext().then(start);
   }).catch(function () {
-    // Not inside Teams: ask anyway, so that the server's answer (401) says what to do.
-    follow();
+    if (!inTeams) { follow(); }
   });
 })();
