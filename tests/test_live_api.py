@@ -27,7 +27,7 @@ async def live(teams: TeamsStandIn, database_url: str) -> AsyncIterator[tuple[Me
 
 async def test_without_a_valid_token_the_page_is_told_how_to_open_it_in_teams(
         live: tuple[Meeting, Page], teams: TeamsStandIn) -> None:
-    m, page = live
+    _m, page = live
     status, body = await page.state(None)
     assert status == 401 and "Open this page in Microsoft Teams" in body["message"]
     refused = {
@@ -67,7 +67,7 @@ async def test_members_see_the_view_only_and_strangers_nothing(live: tuple[Meeti
     assert body["controls"] == [] and body["teams"] == []
     assert [p["phase"] for p in body["phases"]] == ["presenting", "questions", "actions"]
     assert body["time_left"] == body["allotted"] > 0
-    status, answer = await page.control(MEMBER, "next")
+    status, _answer = await page.control(MEMBER, "next")
     assert status == 403
     assert (await m.state()).current == m.ids["leeds"]
 

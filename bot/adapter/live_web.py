@@ -16,6 +16,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.adapter.auth import BotToken
+from bot.adapter.courier import Courier
+from bot.adapter.meeting_cues import MeetingCues
 from bot.adapter.sso import SignedIn, SsoRejected, SsoValidator
 from bot.config import LiveSettings
 from bot.features import live
@@ -176,10 +179,16 @@ class LiveRoutes:
 LIVE = web.AppKey("live", LiveRoutes)
 
 
-def add_live_routes(app: web.Application, live_settings: LiveSettings, services: Services) -> None:
-    """Mount the meeting page under /meeting/ (called once from create_app)."""
+def add_live_routes(app: web.Application, live_settings: LiveSettings, services: Services, *,
+                    courier: Courier | None = None, token: BotToken | None = None) -> None:
+    """Mount the meeting page under /meeting/ and, where the page has a public address, send the
+    presenter's cues as targeted in-meeting notifications that open it (called once from create_app)."""
     routes = LiveRoutes(live_settings, services)
     app[LIVE] = routes
+    cues: MeetingCues | None = None
+    if courier is not None and live_settings.public_url:
+        cues = MeetingCues(services.store, token, f"{live_settings.public_url}/meeting/", services.clock)
+        courier.cues = cues
     app.router.add_get("/meeting/", routes._file("index.html"))
     app.router.add_get("/meeting/config", routes._file("config.html"))
     app.router.add_get("/meeting/static/{name}", routes.static)
@@ -188,5 +197,7 @@ def add_live_routes(app: web.Application, live_settings: LiveSettings, services:
 
     async def shutdown(app: web.Application) -> None:
         await routes.close()
+        if cues is not None:
+            await cues.close()
 
     app.on_shutdown.append(shutdown)

@@ -146,7 +146,7 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    add_live_routes(app, settings.live, services)
+    add_live_routes(app, settings.live, services, courier=courier, token=auth.token)
 
     async def start(app: web.Application) -> None:
         app[COURIER].start()

@@ -87,6 +87,7 @@ class TeamsStandIn:
     # Targeted meeting notifications: what the bot sent, and a status to refuse them with.
     notifications: list[Call] = field(default_factory=list)
     refuse_notifications: int | None = None
+    unreachable: set[str] = field(default_factory=set)  # recipients a notification fails for (207)
 
     def __post_init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -262,6 +263,11 @@ class TeamsStandIn:
         if self.refuse_notifications is not None:
             return web.json_response({"error": {"code": "Forbidden", "message": "refused by the stand-in"}},
                                      status=self.refuse_notifications)
+        failed = [r for r in body.get("value", {}).get("recipients", []) if r in self.unreachable]
+        if failed:
+            return web.json_response({"recipientsFailureInfo": [
+                {"recipientMri": r, "errorCode": "RecipientNotInMeeting", "failureReason": "not in the meeting"}
+                for r in failed]}, status=207)
         return web.Response(status=202)
 
     # ---- Entra's side of single sign-on (the meeting page's getAuthToken) ---------------------
