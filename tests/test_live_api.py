@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from bot.config import ConfigError, load_settings
@@ -151,3 +152,46 @@ def test_the_public_url_must_be_https() -> None:
                           "MicrosoftAppTenantId": "T1"}).live
     assert live.resource == "api://als.example.gov.uk/botid-a" and live.sso_tenants == {"t1"}
 
+
+
+async def test_bad_requests_get_clear_answers_and_change_nothing(live: tuple[Meeting, Page]) -> None:
+    m, page = live
+    await m.say(FACILITATOR, "start")
+    before = await m.state()
+    status, answer = await page.control(FACILITATOR, "extend", minutes="lots")
+    assert status == 409 and "how many minutes" in answer["message"]
+    status, answer = await page.control(FACILITATOR, "skip", team="no-such-team")
+    assert status == 409
+    headers = {"Authorization": f"Bearer {page.token(FACILITATOR)}", "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as session:
+        for body in (b"not json", b"[1, 2]", b'{"chat": 5, "control": "next"}'):
+            async with session.post(f"{page.bot.url}/meeting/api/control", data=body, headers=headers) as r:
+                assert r.status == 400, body
+    assert await m.state() == before
+
+
+async def test_the_page_is_served_with_its_framing_policy(live: tuple[Meeting, Page]) -> None:
+    _, page = live
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{page.bot.url}/meeting/") as r:
+            assert r.status == 200 and "text/html" in r.headers["Content-Type"]
+            policy = r.headers["Content-Security-Policy"]
+            assert "frame-ancestors 'self' https://teams.microsoft.com" in policy
+            assert "connect-src 'self'" in policy
+            assert 'src="static/MicrosoftTeams.min.js"' in await r.text()
+        for name in ("live.js", "live.css", "MicrosoftTeams.min.js", "config.js"):
+            async with session.get(f"{page.bot.url}/meeting/static/{name}") as r:
+                assert r.status == 200, name
+        async with session.get(f"{page.bot.url}/meeting/config") as r:
+            assert r.status == 200
+        for bad in ("../live_web.py", "..%2Flive_web.py", "nothing.js", ".hidden"):
+            async with session.get(f"{page.bot.url}/meeting/static/{bad}") as r:
+                assert r.status == 404, bad
+
+
+def test_the_vendored_teams_sdk_is_the_version_its_readme_names() -> None:
+    from bot.adapter.live_web import STATIC
+
+    bundle = (STATIC / "MicrosoftTeams.min.js").read_text(encoding="utf-8")
+    readme = (STATIC / "README.md").read_text(encoding="utf-8")
+    assert '"2.58.0"' in bundle and "`@microsoft/teams-js` 2.58.0" in readme

@@ -23,7 +23,8 @@ from tests.live_harness import live_meeting, resource
 from tests.standins.teams import TENANT, TeamsStandIn, User
 from tests.transcript import FACILITATOR, MEMBER, Clock, Meeting, first_session_start
 
-CHROMIUM = os.environ.get("ALS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("ALS_CHROMIUM") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium") or "/usr/bin/chromium")
 HOST = Path(__file__).with_name("teams_host.html").read_text(encoding="utf-8")
 TEAMS_ORIGIN = "https://teams.microsoft.com"
 SIDE_PANEL = {"width": 320, "height": 760}
@@ -45,7 +46,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(async_playwright is None,
                        reason="Playwright for Python is not installed (pip install -e '.[test]'); runs in CI"),
-    pytest.mark.skipif(not (Path(CHROMIUM).exists() or shutil.which("chromium")),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
                        reason=f"no chromium at {CHROMIUM} (apt-get install chromium; .ci/run does); runs in CI"),
 ]
 
@@ -94,7 +95,7 @@ async def open_page(browser: Browser, m: Meeting, user: User | None, *, frame: s
         await route.fulfill(status=200, content_type="text/html", body=html)
 
     await page.route(f"{TEAMS_ORIGIN}/**", host)
-    if os.environ.get("ALS_BROWSER_DEBUG"):
+    if os.environ.get("ALS_BROWSER_DEBUG"):  # the page's console and failed requests, for a human
         page.on("console", lambda msg: print("console:", msg.text))
         page.on("requestfailed", lambda r: print("failed:", r.url, r.failure))
     await page.goto(f"{TEAMS_ORIGIN}/v2/meeting")

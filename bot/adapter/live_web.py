@@ -85,7 +85,9 @@ class LiveRoutes:
 
     @staticmethod
     def _chat_id(value: object) -> str | None:
-        chat = str(value or "").strip()
+        if not isinstance(value, str):
+            return None
+        chat = value.strip()
         return chat if 0 < len(chat) <= MAX_CHAT_ID and chat.isprintable() else None
 
     async def _access(self, request: web.Request, chat_id: str | None
@@ -147,9 +149,9 @@ class LiveRoutes:
             return _json({"error": "forbidden", "message": NOT_ALLOWED}, 403)
         minutes = data.get("minutes")
         turn = live.control_turn(
-            chat_id, viewer, str(data.get("control", "")),
-            minutes=minutes if isinstance(minutes, int) and not isinstance(minutes, bool) else None,
-            team=str(data["team"]) if isinstance(data.get("team"), str) else None,
+            chat_id, viewer, str(data.get("control", ""))[:40],
+            minutes=None if minutes is None else str(minutes)[:10],
+            team=str(data["team"])[:100] if isinstance(data.get("team"), str) else None,
             now=self.services.clock())
         if turn is None:
             return _json({"error": "bad_request", "message": live.UNKNOWN_CONTROL}, 400)

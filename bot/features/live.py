@@ -154,7 +154,7 @@ def _controls(state: s.SessionState) -> list[str]:
     return ["next", "pass", "back", "extend", pause, "skip", "reflect", "end"]
 
 
-def control_turn(chat_id: str, viewer: Viewer, control: str, *, minutes: int | None = None,
+def control_turn(chat_id: str, viewer: Viewer, control: str, *, minutes: str | None = None,
                  team: str | None = None, now: datetime) -> Turn | None:
     """The card action a control stands for, as the viewer's own button press in the meeting chat."""
     verb = CONTROLS.get(control)
@@ -162,7 +162,7 @@ def control_turn(chat_id: str, viewer: Viewer, control: str, *, minutes: int | N
         return None
     data: dict[str, Any] = {}
     if control == "extend":
-        data["minutes"] = str(minutes if minutes is not None else 2)
+        data["minutes"] = minutes if minutes is not None else "2"  # the rules check it
     if control == "skip":
         data["team"] = team or ""
     return Turn(
