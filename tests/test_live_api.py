@@ -136,7 +136,7 @@ async def test_a_cue_from_the_chat_reaches_an_open_request(live: tuple[Meeting, 
     status, after = await waiting
     latency = time.monotonic() - cued
     assert status == 200 and after["presenter"] == "Leeds City Council" and after["tag"] != body["tag"]
-    print(f"\ncue to page: {latency * 1000:.0f} ms (the server polls the store every 500 ms)")
+    print(f"\ncue to page: {latency * 1000:.0f} ms (the server polls the store every 250 ms)")
 
 
 def test_the_public_url_must_be_https() -> None:

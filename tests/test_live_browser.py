@@ -185,16 +185,22 @@ async def test_the_facilitator_controls_the_session_by_mouse_and_keyboard(
     await frame.locator("button[data-control=resume]").wait_for()
     assert (await m.state()).paused
     await wait_text(page, "#clock-note", "Paused")
-    # By keyboard: Tab to Resume, then Enter.
-    resume = frame.locator("button[data-control=resume]")
-    await resume.focus()
+    # By keyboard: from Back, Tab reaches Resume (Pause is gone), and Enter presses it.
+    await frame.locator("button[data-control=back]").focus()
+    await page.keyboard.press("Tab")
+    focused = await frame.locator(":focus").get_attribute("data-control")
+    assert focused == "resume"
     await page.keyboard.press("Enter")
     await frame.locator("button[data-control=pause]").wait_for()
     assert not (await m.state()).paused
-    await frame.locator("#minutes").select_option("3")
+    # Every control has a name a screen reader announces.
+    for name in ("Next", "Pass", "Back", "Pause", "Extend", "Skip", "Reflection round", "End the session",
+                 "Share to the meeting stage"):
+        assert await frame.get_by_role("button", name=name, exact=True).count() == 1, name
+    await frame.get_by_label("Minutes to add").select_option("3")
     await frame.locator("button[data-control=extend]").click()
     await wait_text(page, "#clock-note", "Extended by 3 minutes")
-    await frame.locator("#team").select_option(label="Bury Council")
+    await frame.get_by_label("Team to skip").select_option(label="Bury Council")
     await frame.locator("button[data-control=skip]").click()
     await wait_text(page, "#order", "skipped")
     assert (await m.state()).skipped == (m.ids["bury"],)

@@ -2,7 +2,7 @@
 configuration), its state by long polling, and the facilitator's controls.
 
 Every API call carries the Teams single sign-on token (`Authorization: Bearer`); without a valid one
-the answer is 401. The state is read from the store, polled twice a second per open request, so a
+the answer is 401. The state is read from the store, polled four times a second per open request, so a
 cue given through any instance reaches every page within a second.
 """
 
@@ -30,7 +30,7 @@ from bot.rules.session import NOT_ALLOWED
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static" / "meeting"
-POLL_SECONDS = 0.5  # how often an open request looks at the store for a change
+POLL_SECONDS = 0.25  # how often an open request looks at the store (one indexed read) for a change
 WAIT_SECONDS = 25.0  # how long a request waits for a change before answering "no change"
 MAX_CHAT_ID = 400
 
