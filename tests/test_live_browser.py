@@ -79,15 +79,15 @@ async def live(teams: TeamsStandIn, database_url: str, clock: Clock) -> AsyncIte
 
 
 async def open_page(browser: Browser, m: Meeting, user: User | None, *, frame: str = "sidePanel",
-                    theme: str = "default", token: str | None = None, size: dict[str, int] = SIDE_PANEL
-                    ) -> Page:
+                    theme: str = "default", token: str | None = None, size: dict[str, int] = SIDE_PANEL,
+                    path: str = "") -> Page:
     """The meeting page inside the test host, as `user` would see it in Teams."""
     if user is not None and token is None:
         token = m.teams.sso_token(user, resource(m.teams))
     config = {"frameContext": frame, "theme": theme, "chatId": m.chat_id, "meetingId": "MCM-test",
               "userObjectId": user.aad_object_id if user else "", "tenantId": TENANT,
               "upn": user.email if user else "", "token": token or ""}
-    html = HOST.replace("__SRC__", f"{m.bot.url}/meeting/").replace("__CONFIG__", json.dumps(config))
+    html = HOST.replace("__SRC__", f"{m.bot.url}/meeting/{path}").replace("__CONFIG__", json.dumps(config))
     context = await browser.new_context(viewport=size)
     page = await context.new_page()
 
@@ -231,6 +231,15 @@ async def test_without_a_valid_token_the_page_says_how_to_open_it_in_teams(
     page = await context.new_page()
     await page.goto(f"{m.bot.url}/meeting/")
     await page.locator("#problem", has_text="Open this page in Microsoft Teams").wait_for(timeout=15000)
+
+
+async def test_adding_the_tab_to_a_meeting_saves_the_live_page(browser: Browser, live: Meeting) -> None:
+    page = await open_page(browser, live, FACILITATOR, frame="settings", path="config")
+    await page.wait_for_function("window.hostCalls.includes('settings.setValidityState')")
+    await page.evaluate("window.pressSave()")
+    await page.wait_for_function("window.hostCalls.includes('settings.save.success')")
+    saved = await page.evaluate("window.savedConfig")
+    assert saved["contentUrl"] == f"{live.bot.url}/meeting/" and saved["suggestedDisplayName"] == "Session"
 
 
 async def test_screenshots_side_panel_and_stage(browser: Browser, live: Meeting, clock: Clock) -> None:
