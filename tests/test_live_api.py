@@ -195,3 +195,14 @@ def test_the_vendored_teams_sdk_is_the_version_its_readme_names() -> None:
     bundle = (STATIC / "MicrosoftTeams.min.js").read_text(encoding="utf-8")
     readme = (STATIC / "README.md").read_text(encoding="utf-8")
     assert '"2.58.0"' in bundle and "`@microsoft/teams-js` 2.58.0" in readme
+
+
+async def test_a_press_on_a_page_behind_the_latest_change_does_nothing(live: tuple[Meeting, Page]) -> None:
+    m, page = live
+    await m.say(FACILITATOR, "start")
+    _, seen = await page.state(FACILITATOR)
+    first = await page.control(FACILITATOR, "next", tag=seen["tag"])
+    second = await page.control(FACILITATOR, "next", tag=seen["tag"])  # the double click
+    assert first[0] == 200 and second[0] == 409 and "nothing was done" in second[1]["message"]
+    assert second[1]["state"]["presenter"] == "Leeds City Council"
+    assert (await m.state()).current == m.ids["leeds"] and (await m.state()).done == ()

@@ -155,6 +155,13 @@ class LiveRoutes:
             now=self.services.clock())
         if turn is None:
             return _json({"error": "bad_request", "message": live.UNKNOWN_CONTROL}, 400)
+        seen = data.get("tag")
+        if isinstance(seen, str) and seen:
+            # Pressed on a page that had not shown the latest change (a double click, or another
+            # facilitator first): nothing is done, and the page is brought up to date.
+            tag, body = await self._body(access, chat_id)
+            if tag != seen:
+                return _json({"done": False, "message": live.CHANGED_MEANWHILE, "state": body}, 409)
         outcome = await route(self.services, turn)
         done, message = live.answer_text([r.text or "" for r in outcome.replies])
         log.info("meeting page control", extra={"control": turn.verb, "done": done})

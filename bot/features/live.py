@@ -31,6 +31,7 @@ Role = Literal["facilitator", "member"]
 NOT_LINKED = "This meeting is not linked to a set yet: the facilitator types start in the meeting chat."
 NOT_A_MEMBER = "Only the members of this set and its facilitators can see this session."
 UNKNOWN_CONTROL = "That control is not known."
+CHANGED_MEANWHILE = "The session had just changed, so nothing was done: check the page and press again."
 
 ROW_LABELS = {
     s.RowStatus.DONE: "done",

@@ -206,15 +206,21 @@
   }
 
   function control(name) {
-    var body = { chat: chatId, control: name };
+    var body = { chat: chatId, control: name, tag: tag };
     if (name === "extend") { body.minutes = parseInt($("minutes").value, 10); }
     if (name === "skip") { body.team = $("team").value; }
     var status = $("control-status");
+    var buttons = $("controls").querySelectorAll("button[data-control]");
     status.textContent = "";
+    // One press at a time: a double click must not cue two presenters.
+    buttons.forEach(function (b) { b.disabled = true; });
     return call("POST", "control", body).then(function (r) {
-      if (r.data && r.data.state) { render(r.data.state); }
+      if (r.data && r.data.state) { render(r.data.state); } else { renderControls(state); }
       status.textContent = r.status === 200 ? "" : (r.data && r.data.message) || "That did not work.";
-    }, function () { status.textContent = "The bot could not be reached: please try again."; });
+    }, function () {
+      renderControls(state);
+      status.textContent = "The bot could not be reached: please try again.";
+    });
   }
 
   function follow() {
