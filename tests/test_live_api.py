@@ -38,6 +38,7 @@ async def test_without_a_valid_token_the_page_is_told_how_to_open_it_in_teams(
         "another key": page.token(MEMBER, key=teams.stranger_key),
         "another issuer": page.token(MEMBER, iss="https://login.example.org/x/v2.0"),
         "no object id": page.token(MEMBER, oid=None),
+        "an app-only token": page.token(MEMBER, scp=None),
         "the bot's channel token": teams.token(),
         "not a token": "abc.def.ghi",
     }

@@ -119,6 +119,8 @@ class SsoValidator:
             )
         except (jwt.PyJWTError, ValueError) as error:
             raise SsoRejected(f"token refused: {type(error).__name__}") from error
+        if not str(claims.get("scp") or "").strip():
+            raise SsoRejected("not a token on a person's behalf")  # an app-only token has no scp
         tenant = str(claims["tid"]).lower()
         if tenant not in self._live.sso_tenants:
             raise SsoRejected("tenant not allowed")
