@@ -14,7 +14,8 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.rules.session import Stage
-from tests.live_harness import STRANGER, Page, live_meeting
+from tests.conftest import start_bot
+from tests.live_harness import STRANGER, Page, live_env, live_meeting
 from tests.standins.teams import TeamsStandIn
 from tests.transcript import FACILITATOR, LEEDS, MEMBER, SET, Meeting
 
@@ -207,3 +208,21 @@ async def test_a_press_on_a_page_behind_the_latest_change_does_nothing(live: tup
     assert first[0] == 200 and second[0] == 409 and "nothing was done" in second[1]["message"]
     assert second[1]["state"]["presenter"] == "Leeds City Council"
     assert (await m.state()).current == m.ids["leeds"] and (await m.state()).done == ()
+
+
+async def test_a_cue_given_through_another_instance_reaches_the_page(
+        teams: TeamsStandIn, database_url: str) -> None:
+    first, m, _ = await live_meeting(teams, database_url)
+    other = await start_bot(live_env(teams, database_url), clock=m.clock)
+    try:
+        page = Page(other, teams, m.chat_id)  # the page is served by the other instance
+        await m.say(FACILITATOR, "start")  # the chat's cues go to the first
+        _, body = await page.state(MEMBER)
+        waiting = asyncio.create_task(page.state(MEMBER, since=body["tag"]))
+        await asyncio.sleep(0.5)
+        await m.say(FACILITATOR, "next")
+        status, after = await waiting
+        assert status == 200 and after["presenter"] == "Leeds City Council"
+    finally:
+        await other.runner.cleanup()
+        await first.runner.cleanup()

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.adapter.auth import BotToken
@@ -59,13 +60,13 @@ class LiveRoutes:
     def __init__(self, live_settings: LiveSettings, services: Services) -> None:
         self.settings = live_settings
         self.services = services
-        self._http = None if not live_settings.enabled else client_session()
+        self._http: aiohttp.ClientSession | None = None  # made on first use, inside the event loop
         self.sso = SsoValidator(live_settings, self._session)
         self.closing = asyncio.Event()
 
-    def _session(self) -> Any:
+    def _session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
-            self._http = client_session()
+            self._http = client_session(timeout=aiohttp.ClientTimeout(total=15))
         return self._http
 
     async def close(self) -> None:
