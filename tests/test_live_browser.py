@@ -257,7 +257,8 @@ async def test_screenshots_side_panel_and_stage(browser: Browser, live: Meeting,
     out = shots()
     for user, role in ((FACILITATOR, "facilitator"), (MEMBER, "member")):
         for theme, name in (("default", "light"), ("dark", "dark")):
-            page = await open_page(browser, m, user, theme=theme)
+            # As tall as the facilitator's panel, so the picture holds all of it.
+            page = await open_page(browser, m, user, theme=theme, size={"width": 320, "height": 1120})
             await wait_text(page, "#presenter", "Leeds City Council")
             await page.screenshot(path=str(out / f"side-panel-{role}-{name}.png"), full_page=True)
             await page.context.close()

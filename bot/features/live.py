@@ -139,7 +139,9 @@ def page_view(access: Access, run: SessionRun | None, now: datetime) -> dict[str
         "version": view.version,
         "role": access.role,
         "controls": _controls(state) if access.role == "facilitator" else [],
-        "teams": ([{"id": t, "name": ctx.names.get(t, t)} for t in s.pending(state)]
+        # Who can be skipped: as on the session card, any team that has not had its airtime.
+        "teams": ([{"id": t, "name": ctx.names.get(t, t)} for t in state.order
+                   if t not in state.done and t not in state.skipped]
                   if access.role == "facilitator" else []),
     }
     return body
