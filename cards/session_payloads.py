@@ -17,9 +17,16 @@ MAX_POSITIONS = 20
 
 @dataclass(frozen=True)
 class Minutes(Payload):
-    """A number of minutes written into the button, e.g. "+2 minutes"."""
+    """A number of minutes written into the button, e.g. "+2 minutes"; None when what came is not a
+    whole number, so that the control can say what it needs."""
 
-    minutes: int
+    minutes: int | None = None
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Self | Refusal:
+        raw = data.get("minutes")
+        text = str(raw).strip() if isinstance(raw, int | str) else ""
+        return cls(int(text) if text.isdecimal() else None)
 
 
 @dataclass(frozen=True)

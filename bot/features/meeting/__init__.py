@@ -12,9 +12,10 @@ from typing import Any
 
 from bot.features.base import Action, Handler
 from bot.features.meeting import forms
+from bot.features.meeting.context import SetContext, load_context
 from bot.features.meeting.control import COMMANDS as _CONTROL_COMMANDS
+from bot.features.meeting.control import DONE, sweep, unparsed
 from bot.features.meeting.control import VERBS as _CONTROL_VERBS
-from bot.features.meeting.control import sweep, unparsed
 from bot.features.meeting.presence import EVENTS as _PRESENCE_EVENTS
 from cards.session_payloads import ActionsForm, ReflectionForm, ReviewForm
 from cards.verbs import Verb
@@ -28,4 +29,4 @@ VERBS: dict[Verb, Action[Any]] = {
 }
 EVENTS: dict[str, Handler] = dict(_PRESENCE_EVENTS)
 
-__all__ = ["COMMANDS", "EVENTS", "VERBS", "sweep", "unparsed"]
+__all__ = ["COMMANDS", "DONE", "EVENTS", "VERBS", "SetContext", "load_context", "sweep", "unparsed"]

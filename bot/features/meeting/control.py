@@ -133,7 +133,7 @@ def _from_card(entry: s.Control, payload: Payload, ctx: SetContext) -> s.Command
     assert entry.rule is not None
     match payload:
         case Minutes(minutes=minutes):
-            return entry.rule(minutes)
+            return entry.needs if minutes is None else entry.rule(minutes)
         case TeamPicked(team=team):
             return entry.rule(team) if ctx.team(team) is not None else CHOOSE_TEAM
         case NewOrder(teams=teams):

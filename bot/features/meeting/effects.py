@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from bot.features import cues
 from bot.features.base import Services
 from bot.features.change import Decided, Lost, change
 from bot.features.meeting.context import SetContext
@@ -125,16 +126,6 @@ def _next_session_start(ctx: SetContext, number: int) -> datetime | None:
     return ctx.set_def.sessions[number].start_utc if number < len(ctx.set_def.sessions) else None
 
 
-def _heads_up(ctx: SetContext, after: SessionRun, team_id: str) -> list[Notice]:
-    team = ctx.team(team_id)
-    minutes = max(1, after.state.settings.heads_up_seconds // 60)
-    text = (f"You are next in {ctx.title}: your airtime starts in about {minutes} minutes. "
-            "Everyone has a right to their time, and nobody has to take it.")
-    key = f"next:{after.set_key}:{after.number}:{team_id}:{after.state.stage_number}"
-    officers = team.officers if team else ()
-    return [Notice(officer_key(o), {"text": text}, f"{key}:{o.email}") for o in officers]
-
-
 async def _ask_for_actions(services: Services, ctx: SetContext, after: SessionRun,
                            team_id: str) -> list[Notice]:
     set_key, number = after.set_key, after.number
@@ -186,7 +177,10 @@ async def notices(services: Services, ctx: SetContext, before: SessionRun | None
     for effect in effects:
         match effect:
             case s.NotifyNextPresenter(team=team_id):
-                found += _heads_up(ctx, after, team_id)
+                minutes = max(1, after.state.settings.heads_up_seconds // 60)
+                found += cues.next_up(ctx.team(team_id), after, ctx.title, minutes, officer_key)
+            case s.TimeWarning(kind=s.WarningKind.TWO_MINUTES, team=str() as team_id):
+                found += cues.two_minutes_left(ctx.team(team_id), after, ctx.title, officer_key)
             case s.AskForActions(team=team_id):
                 found += await _ask_for_actions(services, ctx, after, team_id)
             case s.AskForReflections():
