@@ -50,6 +50,7 @@ def _svg(figure: Figure, alt: str) -> str:
     plt.close(figure)
     text = buffer.getvalue()
     text = text[text.index("<svg"):]  # the page embeds it: no XML declaration or doctype
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
     escaped = alt.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"<svg\b([^>]*)>", rf'<svg\1 role="img"><title>{escaped}</title>', text, count=1)
 
