@@ -115,7 +115,7 @@ def pulse_chart(figures: SetFigures) -> Chart | None:
         alt = "How useful each session was (the pulse): " + "; ".join(
             f"session {s.number}: average {s.pulse.mean or 0:.1f} from {s.pulse.n} answers"
             for s in answered) + "."
-        return Chart("The pulse: how useful was today?", alt, _svg(figure, alt))
+        return Chart("The pulse: how useful each session was", alt, _svg(figure, alt))
 
 
 def outcomes_chart(figures: SetFigures) -> Chart | None:

@@ -167,8 +167,9 @@ async def series_report(store: Store, series_key: str, now: datetime, *, min_ans
     if series is None:
         raise KeyError(series_key)
     redact = await redactor_for(store, programme, series_key)
-    sets = [s for s in programme.sets
-            if s.series_key == series_key and (set_keys is None or s.key in set_keys)]
+    sets = sorted((s for s in programme.sets
+                   if s.series_key == series_key and (set_keys is None or s.key in set_keys)),
+                  key=lambda s: (s.sessions[0].start_utc if s.sessions else now, s.key))
     figures = [await set_figures(store, programme, s, now, min_answers=min_answers, redact=redact, rng=rng)
                for s in sets]
     return SeriesReport(series_key, series.title, now, min_answers, tuple(figures))
