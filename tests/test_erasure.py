@@ -19,6 +19,7 @@ from bot.report.figures import series_report
 from bot.report.render import sheets
 from bot.store.base import Notice
 from bot.store.sql import SqlStore
+from tests.conftest import RunningBot
 from tests.report_seed import (
     ACTION_TEXTS,
     CHALLENGE,
@@ -32,7 +33,6 @@ from tests.report_seed import (
     reflection_text,
     today,
 )
-from tests.conftest import RunningBot
 from tests.standins.teams import TeamsStandIn
 from tests.test_report import report_bot, run_cli  # noqa: F401  (the fixture)
 
@@ -107,7 +107,9 @@ async def test_an_erased_officer_is_gone_everywhere_and_the_counts_stay(
     assert any(TOM.email in hit for hit in await mentions(store, [TOM.email]))
 
     assert await run_cli(monkeypatch, database_url, "erase", "PRIYA.Shah@leeds.gov.uk", "--yes") == 0
-    said = capsys.readouterr().out
+    captured = capsys.readouterr()
+    said = captured.out
+    assert "officer erased" in captured.err and "priya" not in captured.err.lower()  # the log: counts only
     assert "erased priya.shah@leeds.gov.uk" in said and "challenge versions: 1 erased" in said
     assert "evaluation text: 1 erased" in said and "reflections: 3 erased" in said
     assert "still mentioned" not in said

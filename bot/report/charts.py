@@ -113,7 +113,8 @@ def pulse_chart(figures: SetFigures) -> Chart | None:
         axes.set_ylim(0, 5.5)
         axes.set_ylabel("Average, 1 to 5")
         alt = "How useful each session was (the pulse): " + "; ".join(
-            f"session {s.number}: average {s.pulse.mean or 0:.1f} from {s.pulse.n} answers"
+            f"session {s.number}: average {s.pulse.mean or 0:.1f} from {s.pulse.n} "
+            f"answer{'' if s.pulse.n == 1 else 's'}"
             for s in answered) + "."
         return Chart("The pulse: how useful each session was", alt, _svg(figure, alt))
 
