@@ -210,3 +210,22 @@ async def test_an_evaluation_with_a_mistake_comes_back_with_the_entries(
     assert "Choose a number from 1 to 5." in json.dumps(card)
 
 
+
+
+async def test_deep_dive_topics_are_ranked_and_anonymised_where_collected(report_bot: RunningBot) -> None:
+    from types import SimpleNamespace
+
+    from bot.report.figures import series_report
+    from bot.report.render import html as render_html
+
+    store: SqlStore = report_bot.app[STORE]
+
+    async def topics(set_key: str) -> list[SimpleNamespace]:
+        return [SimpleNamespace(title="Retrofit with Priya Shah", votes=3),
+                SimpleNamespace(title="Change and influencing skills", votes=1)]
+
+    store.topics = topics  # type: ignore[attr-defined]  # what the topics feature (issue 12) provides
+    report = await series_report(store, SERIES, today(), min_answers=3)
+    assert report.sets[0].topics == (("Retrofit with [name]", 3), ("Change and influencing skills", 1))
+    page = render_html(report)
+    assert "Retrofit with [name]" in page and "Priya" not in page

@@ -97,13 +97,13 @@ async def redactor_for(store: Store, programme: Programme, series_key: str) -> e
 
 
 async def _topics(store: Store, set_key: str, redact: ev.Redactor) -> tuple[tuple[str, int], ...] | None:
-    # HOOK (issue 12, deep-dive topics): the "between" branch adds topics and votes. When its store
-    # method is merged, it is read here; until then the report says that topics are not collected.
-    ranked: Any = getattr(store, "ranked_topics", None)
+    # HOOK (issue 12, deep-dive topics): the "between" branch adds `Store.topics(set_key)`, ranked by
+    # votes, each with `.title` and `.votes`. Until it is merged, the report says topics are not
+    # collected; once it is, they are read here, titles anonymised like any free text.
+    ranked: Any = getattr(store, "topics", None)
     if ranked is None:
         return None
-    rows = await ranked(set_key)
-    return tuple((redact(str(title)), int(votes)) for title, votes in rows)
+    return tuple((redact(str(topic.title)), int(topic.votes)) for topic in await ranked(set_key))
 
 
 async def set_figures(store: Store, programme: Programme, set_def: SetDef, now: datetime, *,

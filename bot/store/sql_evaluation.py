@@ -26,6 +26,7 @@ KINDS = (
     "evaluation text", "evaluation answers kept anonymously", "pulse answers kept anonymously",
     "apologies' reasons", "attendance records", "conversation references", "meeting presence",
     "invitation lists", "queued or sent messages", "remembered card answers", "team keys",
+    "other records",
 )
 # Tables whose personal data this module removes column by column; any other table is only scanned.
 _HANDLED = {
@@ -327,6 +328,8 @@ class EvaluationQueries:
                 await conn.execute(s.update().where(s.c.set_key == row.set_key, s.c.number == row.number)
                                    .values(attendees=kept))
                 tally.add("invitation lists", 1)
+        if set_key is None:
+            tally.add("other records", await self._replace_identity(conn, email, ids, pseudonym))
         terms = [x.lower() for x in (email, *ids, *names, *texts) if x and len(x.strip()) >= 3]
         await self._drop_mentions(conn, tally, terms, [f"email:{email}", *(f"user:{i}" for i in ids)])
 
@@ -388,6 +391,22 @@ class EvaluationQueries:
         if chats:
             mp = t.meeting_presence
             tally.add("meeting presence", await _changed(conn, mp.delete().where(mp.c.chat_id.in_(chats))))
+
+    async def _replace_identity(self, conn: AsyncConnection, email: str, ids: frozenset[str],
+                                pseudonym: str) -> int:
+        """In tables other features add (e.g. who proposed or voted for a topic), a column holding
+        exactly the person's address or id gets the pseudonym; anything else is listed as left."""
+        changed = 0
+        who = [email, *(i.lower() for i in ids)]
+        for table in t.metadata.sorted_tables:
+            if table.name in _HANDLED:
+                continue
+            for col in table.columns:
+                if isinstance(col.type, sa.String) and not isinstance(col.type, sa.Text | sa.JSON) \
+                        and (col.type.length or 320) >= len(pseudonym):
+                    changed += await _changed(conn, table.update().where(sa.func.lower(col).in_(who))
+                                              .values({col.name: pseudonym}))
+        return changed
 
     async def _leftovers(self, conn: AsyncConnection, terms: Sequence[str]) -> list[str]:
         """Text columns of tables added by other features that still mention the person."""
