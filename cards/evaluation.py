@@ -79,6 +79,11 @@ def evaluation_invite_text(set_title: str, *, reminder: bool) -> str:
             "Sets app in Teams and type evaluation.")
 
 
+def pulse_invite_text(set_title: str, number: int) -> str:
+    return (f"{ev.PULSE_QUESTION} One optional question about session {number} of {set_title}: open the "
+            "Action Learning Sets app in Teams to answer it.")
+
+
 def pulse_card(set_key: str, set_title: str, number: int, *, score: str = "", error: str | None = None,
                done: str | None = None) -> Json:
     body: list[Json] = [heading(f"Session {number}: one question")]

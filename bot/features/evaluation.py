@@ -70,6 +70,13 @@ def configure(settings: EvaluationSettings) -> None:
     SETTINGS = settings
 
 
+def _body(kind: str, card: Json, subject: str, line: str) -> dict[str, object]:
+    """A notice's body: the card for Teams, and for the e-mail channel (issue 12) a subject and words
+    that say what the card asks, without anything anyone wrote."""
+    return {"card": card, "text": line, "kind": kind,
+            "email": {"subject": subject, "lines": [line], "join_url": None}}
+
+
 def _recipient(aad_object_id: str | None, email: str) -> str:
     return f"user:{aad_object_id}" if aad_object_id else f"email:{email}"
 
@@ -140,7 +147,8 @@ async def _pulses(services: Services, programme: Programme, set_def: SetDef,
         card = cards.pulse_card(set_def.key, title, number)
         notices = [
             Notice(_recipient(m.aad_object_id, m.email),
-                   {"card": card, "text": f"{ev.PULSE_QUESTION} ({title}, session {number})"},
+                   _body("pulse", card, "One question about today's Action Learning Set session",
+                         cards.pulse_invite_text(title, number)),
                    f"pulse:{set_def.key}:{number}:{m.email}")
             for m in members if m.email not in away
         ]
@@ -165,7 +173,8 @@ async def _evaluation(services: Services, programme: Programme, set_def: SetDef,
     what = "reminder" if reminder else "evaluation"
     notices = [
         Notice(_recipient(m.aad_object_id, m.email),
-               {"card": card, "text": cards.evaluation_invite_text(title, reminder=reminder)},
+               _body(f"evaluation-{what}", card, "Your evaluation of your Action Learning Set",
+                     cards.evaluation_invite_text(title, reminder=reminder)),
                f"{what}:{set_def.key}:{m.email}")
         for m in await store.set_members(set_def.key) if m.email not in answered
     ]

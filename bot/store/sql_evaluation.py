@@ -260,6 +260,9 @@ class EvaluationQueries:
             a.update().where(a.c.officer_email == email, *in_set(a)).values(text="", officer_email=pseudonym)
         )).rowcount)
         rv = t.action_review
+        texts += [x for row in (await conn.execute(sa.select(
+            rv.c.worked_well, rv.c.worked_less_well, rv.c.learning).where(
+            rv.c.officer_email == email, *in_set(rv)))).all() for x in row]
         tally.add("reviews' text", (await conn.execute(
             rv.update().where(rv.c.officer_email == email, *in_set(rv))
             .values(worked_well="", worked_less_well="", learning="", officer_email=pseudonym))).rowcount)
@@ -330,7 +333,9 @@ class EvaluationQueries:
                 tally.add("invitation lists", 1)
         if set_key is None:
             tally.add("other records", await self._replace_identity(conn, email, ids, pseudonym))
-        terms = [x.lower() for x in (email, *ids, *names, *texts) if x and len(x.strip()) >= 3]
+        # Short texts ("Yes", "None") would match unrelated messages: only distinctive ones are sought.
+        terms = [x.lower() for x in (email, *ids, *names) if x and len(x.strip()) >= 3]
+        terms += [x.lower() for x in texts if x and len(x.strip()) >= 12]
         await self._drop_mentions(conn, tally, terms, [f"email:{email}", *(f"user:{i}" for i in ids)])
 
     async def _drop_mentions(self, conn: AsyncConnection, tally: _Tally, terms: Sequence[str],
