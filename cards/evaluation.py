@@ -13,7 +13,8 @@ from cards.format import london_date, plain
 from cards.inputs import YES_NO, choice_set, container, error_text, text_input
 from cards.verbs import Verb
 
-SET_KEY = "set_key"
+SET_KEY = "set_key"  # the button's own: which set the answers are for
+CHOOSE = "choose_set"  # the input: which set to show (an input never shares a button field's name)
 SESSION = "session"
 _SCALE = [(ev.SCALE_WORDS[v], str(v)) for v in ev.SCALE]
 
@@ -48,7 +49,7 @@ def evaluation_card(sets: Sequence[OpenEvaluation], *, chosen: str = "",
                      f"change your answers until {london_date(current.closes)}."))
     if len(sets) > 1:
         choices = [(s.set_title + (" (answered)" if s.answered else ""), s.set_key) for s in sets]
-        body.append(choice_set(SET_KEY, "Which set?", choices, current.set_key))
+        body.append(choice_set(CHOOSE, "Which set?", choices, current.set_key))
         body.append(text("Choosing another set? Press *Show that set* before answering.", subtle=True))
     form: list[Json] = []
     for key, question, _ in ev.SCORES:

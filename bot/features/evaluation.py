@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import ConfigError
-from bot.features.attendance import facilitates, set_title, who
+from bot.features.attendance import facilitates
 from bot.features.base import Handler, Services
+from bot.features.people import answer, email_key, user_key, who
 from bot.report import figures as fig
 from bot.rules import evaluation as ev
 from bot.rules.booking import Team
@@ -27,6 +28,7 @@ from bot.turns import Outcome, Turn
 from cards import evaluation as cards
 from cards.elements import Json
 from cards.format import london_date
+from cards.format import programme_set_title as set_title
 from cards.verbs import Verb
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,7 @@ def _body(kind: str, card: Json, subject: str, line: str) -> dict[str, object]:
 
 
 def _recipient(aad_object_id: str | None, email: str) -> str:
-    return f"user:{aad_object_id}" if aad_object_id else f"email:{email}"
+    return user_key(aad_object_id) if aad_object_id else email_key(email)
 
 
 def _last_ended(set_def: SetDef, ended: frozenset[tuple[str, int]], now: datetime) -> bool:
@@ -200,10 +202,6 @@ def sweeps(services: Services, env: Mapping[str, str]) -> list[tuple[str, Sweep]
 
 # The officer's evaluation -----------------------------------------------------------------------
 
-def _reply(turn: Turn, card: Json) -> Outcome:
-    return Outcome(card=card) if turn.verb else Outcome.show(card)
-
-
 async def _own_teams(services: Services, turn: Turn) -> list[tuple[Team, str]]:
     """The sender's confirmed teams and their own e-mail address in each (from the signed identity)."""
     mine: list[tuple[Team, str]] = []
@@ -234,12 +232,13 @@ async def _open_evaluations(services: Services, turn: Turn) -> tuple[
 
 async def evaluation(services: Services, turn: Turn, args: str) -> Outcome:
     sets, own = await _open_evaluations(services, turn)
-    chosen = str(turn.data.get(cards.SET_KEY, "")) or (sets[0].set_key if sets else "")
+    chosen = (str(turn.data.get(cards.CHOOSE, "") or turn.data.get(cards.SET_KEY, ""))
+              or (sets[0].set_key if sets else ""))
     values: dict[str, str] = {}
     if chosen in own:
-        answer = await services.store.evaluation_of(chosen, own[chosen][1])
-        values = answer.form() if answer else {}
-    return _reply(turn, cards.evaluation_card(sets, chosen=chosen, values=values))
+        given = await services.store.evaluation_of(chosen, own[chosen][1])
+        values = given.form() if given else {}
+    return answer(turn, cards.evaluation_card(sets, chosen=chosen, values=values))
 
 
 async def submit(services: Services, turn: Turn, args: str) -> Outcome:
@@ -250,18 +249,18 @@ async def submit(services: Services, turn: Turn, args: str) -> Outcome:
     if set_key not in own:
         log.info("evaluation refused", extra={"set": set_key[:100]})
         return Outcome.say("That evaluation is not open for you: type **evaluation** to see yours.")
-    answer, problems = ev.read_answer(turn.data)
-    if answer is None:
-        return _reply(turn, cards.evaluation_card(sets, chosen=set_key, values=values, errors=problems))
+    given, problems = ev.read_answer(turn.data)
+    if given is None:
+        return answer(turn, cards.evaluation_card(sets, chosen=set_key, values=values, errors=problems))
     team, email = own[set_key]
-    first = await services.store.save_evaluation(set_key, email, team.team_id, answer, turn.now)
+    first = await services.store.save_evaluation(set_key, email, team.team_id, given, turn.now)
     log.info("evaluation saved", extra={"set": set_key, "first": first})
     closes = next(s.closes for s in sets if s.set_key == set_key)
     done = (f"Thank you: your evaluation is saved. You can change it here until {london_date(closes)}."
             if first else f"Your evaluation is updated. You can change it until {london_date(closes)}.")
     sets = [s if s.set_key != set_key else cards.OpenEvaluation(s.set_key, s.set_title, s.closes, True)
             for s in sets]
-    return _reply(turn, cards.evaluation_card(sets, chosen=set_key, values=answer.form(), done=done))
+    return answer(turn, cards.evaluation_card(sets, chosen=set_key, values=given.form(), done=done))
 
 
 async def pulse(services: Services, turn: Turn, args: str) -> Outcome:
@@ -283,10 +282,10 @@ async def pulse(services: Services, turn: Turn, args: str) -> Outcome:
     title = set_title(programme, set_def)
     score = ev.read_pulse(turn.data)
     if score is None:
-        return _reply(turn, cards.pulse_card(set_key, title, number, error="Choose a number from 1 to 5."))
+        return answer(turn, cards.pulse_card(set_key, title, number, error="Choose a number from 1 to 5."))
     await services.store.save_pulse(set_key, number, own, score, turn.now)
     log.info("pulse saved", extra={"set": set_key, "session": number})
-    return _reply(turn, cards.pulse_card(set_key, title, number, score=str(score),
+    return answer(turn, cards.pulse_card(set_key, title, number, score=str(score),
                                          done="Thank you. You can change your answer here."))
 
 
@@ -313,7 +312,7 @@ async def _show(services: Services, turn: Turn, programme: Programme, set_def: S
     if not may_see_report(services, turn, set_def):
         log.info("report refused", extra={"set": set_def.key})
         return Outcome.say(NOT_ALLOWED)
-    return _reply(turn, cards.summary_card(await summary(services, programme, set_def, turn.now)))
+    return answer(turn, cards.summary_card(await summary(services, programme, set_def, turn.now)))
 
 
 async def report(services: Services, turn: Turn, args: str) -> Outcome:
@@ -323,7 +322,7 @@ async def report(services: Services, turn: Turn, args: str) -> Outcome:
     named = next((s for s in visible if s.key == wanted), None)
     if named is not None or len(visible) == 1:
         return await _show(services, turn, programme, named or visible[0])
-    return _reply(turn, cards.report_choice_card([(s.key, set_title(programme, s)) for s in visible]))
+    return answer(turn, cards.report_choice_card([(s.key, set_title(programme, s)) for s in visible]))
 
 
 async def report_show(services: Services, turn: Turn, args: str) -> Outcome:
