@@ -205,6 +205,13 @@ async def test_an_evaluation_with_a_mistake_comes_back_with_the_entries(
     refused = await teams.send(report_bot.messages, teams.card_action(sam, "evaluation.submit", form))
     assert "not open for you" in refused.body["value"]
     assert len(await store.evaluation_answers(TUE)) == 5
+    # Malformed data gets a plain answer, never a server error.
+    for verb, data in (("pulse.submit", {"set_key": ["x"], "session": {"n": 1}, "pulse": None}),
+                       ("pulse.submit", {"set_key": TUE, "session": "1e9", "pulse": "5"}),
+                       ("evaluation.submit", {"set_key": {"a": 1}, "benefit_self": [1]}),
+                       ("evaluation.open", {"choose_set": 7})):
+        reply = await teams.send(report_bot.messages, teams.card_action(tom, verb, data))
+        assert reply.status == 200, (verb, data, reply.body)
     # A pulse with no choice comes back with a message; nothing is kept.
     card = await act(report_bot, teams, tom, "pulse.submit", {"set_key": TUE, "session": 3, "pulse": ""})
     assert "Choose a number from 1 to 5." in json.dumps(card)
