@@ -11,12 +11,53 @@ from bot.rules import evaluation as ev
 from cards.elements import Json, bullets, card, execute, facts, heading, text
 from cards.format import london_date, plain
 from cards.inputs import YES_NO, choice_set, container, error_text, text_input
+from cards.payloads import Payload, input_field
 from cards.verbs import Verb
 
 SET_KEY = "set_key"  # the button's own: which set the answers are for
 CHOOSE = "choose_set"  # the input: which set to show (an input never shares a button field's name)
 SESSION = "session"
 _SCALE = [(ev.SCALE_WORDS[v], str(v)) for v in ev.SCALE]
+
+
+@dataclass(frozen=True)
+class EvaluationShown(Payload):
+    """Which set's evaluation to show: from the card's choice, or a button that names it."""
+
+    set_key: str = ""
+    choose_set: str = input_field()
+
+
+@dataclass(frozen=True)
+class EvaluationAnswers(Payload):
+    """The set from the button; every answer from the card's inputs (read by the rules)."""
+
+    set_key: str
+    benefit_self: str = input_field()
+    benefit_team: str = input_field()
+    benefit_council: str = input_field()
+    challenge_moved: str = input_field()
+    helped: str = input_field()
+    change: str = input_field()
+    recommend: str = input_field()
+
+    def form(self) -> dict[str, str]:
+        return {k: str(getattr(self, k)) for k in (*(key for key, _, _ in ev.SCORES),
+                                                   *(key for key, _, _ in ev.TEXTS), ev.RECOMMEND)}
+
+
+@dataclass(frozen=True)
+class PulseAnswer(Payload):
+    set_key: str
+    session: int
+    pulse: str = input_field()
+
+
+@dataclass(frozen=True)
+class ReportChoice(Payload):
+    """Which set's report to show: from the card's choice."""
+
+    set_key: str = input_field()
 
 
 @dataclass(frozen=True)
@@ -66,10 +107,10 @@ def evaluation_card(sets: Sequence[OpenEvaluation], *, chosen: str = "",
     if ev.RECOMMEND in errors:
         form.append(error_text(ev.RECOMMEND, errors[ev.RECOMMEND]))
     body.append(container(form, separator=True))
-    actions = [execute("Send my evaluation", Verb.EVALUATION_SUBMIT, {SET_KEY: current.set_key},
-                       style="positive")]
+    actions = [execute("Send my evaluation", Verb.EVALUATION_SUBMIT,
+                       EvaluationAnswers(current.set_key).data(), style="positive")]
     if len(sets) > 1:
-        actions.append(execute("Show that set", Verb.EVALUATION_OPEN))
+        actions.append(execute("Show that set", Verb.EVALUATION_OPEN, EvaluationShown().data()))
     return card(body, actions)
 
 
@@ -95,7 +136,7 @@ def pulse_card(set_key: str, set_title: str, number: int, *, score: str = "", er
     body.append(choice_set(ev.PULSE, ev.PULSE_QUESTION, _SCALE, score, expanded=True))
     if error:
         body.append(error_text(ev.PULSE, error))
-    return card(body, [execute("Send", Verb.PULSE_SUBMIT, {SET_KEY: set_key, SESSION: number})])
+    return card(body, [execute("Send", Verb.PULSE_SUBMIT, PulseAnswer(set_key, number).data())])
 
 
 # The facilitators' summary ---------------------------------------------------------------------

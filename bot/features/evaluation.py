@@ -14,10 +14,11 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.config import ConfigError
 from bot.features.attendance import facilitates
-from bot.features.base import Handler, Services
+from bot.features.base import Action, Handler, Services
 from bot.features.people import answer, email_key, user_key, who
 from bot.report import figures as fig
 from bot.rules import evaluation as ev
@@ -230,10 +231,9 @@ async def _open_evaluations(services: Services, turn: Turn) -> tuple[
     return found, own
 
 
-async def evaluation(services: Services, turn: Turn, args: str) -> Outcome:
+async def _show_evaluation(services: Services, turn: Turn, chosen: str) -> Outcome:
     sets, own = await _open_evaluations(services, turn)
-    chosen = (str(turn.data.get(cards.CHOOSE, "") or turn.data.get(cards.SET_KEY, ""))
-              or (sets[0].set_key if sets else ""))
+    chosen = chosen or (sets[0].set_key if sets else "")
     values: dict[str, str] = {}
     if chosen in own:
         given = await services.store.evaluation_of(chosen, own[chosen][1])
@@ -241,15 +241,22 @@ async def evaluation(services: Services, turn: Turn, args: str) -> Outcome:
     return answer(turn, cards.evaluation_card(sets, chosen=chosen, values=values))
 
 
-async def submit(services: Services, turn: Turn, args: str) -> Outcome:
+async def evaluation(services: Services, turn: Turn, args: str) -> Outcome:
+    return await _show_evaluation(services, turn, "")
+
+
+async def show_evaluation(services: Services, turn: Turn, shown: cards.EvaluationShown) -> Outcome:
+    return await _show_evaluation(services, turn, shown.choose_set or shown.set_key)
+
+
+async def submit(services: Services, turn: Turn, sent: cards.EvaluationAnswers) -> Outcome:
     sets, own = await _open_evaluations(services, turn)
-    set_key = str(turn.data.get(cards.SET_KEY, ""))
-    values = {k: str(turn.data.get(k, "") or "") for k, _, _ in (*ev.SCORES, *ev.TEXTS)}
-    values[ev.RECOMMEND] = str(turn.data.get(ev.RECOMMEND, "") or "")
+    set_key = sent.set_key
+    values = sent.form()
     if set_key not in own:
         log.info("evaluation refused", extra={"set": set_key[:100]})
         return Outcome.say("That evaluation is not open for you: type **evaluation** to see yours.")
-    given, problems = ev.read_answer(turn.data)
+    given, problems = ev.read_answer(values)
     if given is None:
         return answer(turn, cards.evaluation_card(sets, chosen=set_key, values=values, errors=problems))
     team, email = own[set_key]
@@ -263,12 +270,8 @@ async def submit(services: Services, turn: Turn, args: str) -> Outcome:
     return answer(turn, cards.evaluation_card(sets, chosen=set_key, values=given.form(), done=done))
 
 
-async def pulse(services: Services, turn: Turn, args: str) -> Outcome:
-    set_key = str(turn.data.get(cards.SET_KEY, ""))
-    try:
-        number = int(turn.data.get(cards.SESSION, 0))
-    except (TypeError, ValueError):
-        number = 0
+async def pulse(services: Services, turn: Turn, sent: cards.PulseAnswer) -> Outcome:
+    set_key, number = sent.set_key, sent.session
     programme = await services.store.programme()
     set_def = programme.set_by_key(set_key)
     own = next((email for team, email in await _own_teams(services, turn) if team.set_key == set_key), None)
@@ -280,7 +283,7 @@ async def pulse(services: Services, turn: Turn, args: str) -> Outcome:
         log.info("pulse refused", extra={"set": set_key[:100]})
         return Outcome.say("That question is only for the officers of the set, once its session has ended.")
     title = set_title(programme, set_def)
-    score = ev.read_pulse(turn.data)
+    score = ev.read_pulse({ev.PULSE: sent.pulse})
     if score is None:
         return answer(turn, cards.pulse_card(set_key, title, number, error="Choose a number from 1 to 5."))
     await services.store.save_pulse(set_key, number, own, score, turn.now)
@@ -325,18 +328,18 @@ async def report(services: Services, turn: Turn, args: str) -> Outcome:
     return answer(turn, cards.report_choice_card([(s.key, set_title(programme, s)) for s in visible]))
 
 
-async def report_show(services: Services, turn: Turn, args: str) -> Outcome:
+async def report_show(services: Services, turn: Turn, chosen: cards.ReportChoice) -> Outcome:
     programme = await services.store.programme()
-    set_def = programme.set_by_key(str(turn.data.get(cards.SET_KEY, "")))
+    set_def = programme.set_by_key(chosen.set_key)
     if set_def is None:
         return Outcome.say(NOT_ALLOWED)
     return await _show(services, turn, programme, set_def)
 
 
 COMMANDS: dict[str, Handler] = {"evaluation": evaluation, "report": report}
-VERBS: dict[str, Handler] = {
-    Verb.EVALUATION_OPEN: evaluation,
-    Verb.EVALUATION_SUBMIT: submit,
-    Verb.PULSE_SUBMIT: pulse,
-    Verb.REPORT_SHOW: report_show,
+VERBS: dict[Verb, Action[Any]] = {
+    Verb.EVALUATION_OPEN: Action(cards.EvaluationShown, show_evaluation),
+    Verb.EVALUATION_SUBMIT: Action(cards.EvaluationAnswers, submit),
+    Verb.PULSE_SUBMIT: Action(cards.PulseAnswer, pulse),
+    Verb.REPORT_SHOW: Action(cards.ReportChoice, report_show),
 }
