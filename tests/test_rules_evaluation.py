@@ -72,3 +72,18 @@ def test_the_evaluation_is_open_from_the_last_session_until_it_closes() -> None:
     assert not ev.evaluation_open(end, end + timedelta(days=28), 28)
     assert ev.retention_due(end, end + timedelta(days=365), 365)
     assert not ev.retention_due(end, end + timedelta(days=364), 365)
+
+
+def test_a_wrong_setting_names_its_variable() -> None:
+    import pytest
+
+    from bot.config import ConfigError
+    from bot.features.evaluation import EvaluationSettings
+
+    assert EvaluationSettings.from_env({}) == EvaluationSettings(3, 365, 28)
+    assert EvaluationSettings.from_env({"ALS_REPORT_MIN_ANSWERS": "5", "ALS_RETENTION_DAYS": "730"}) == \
+        EvaluationSettings(5, 730, 28)
+    for name, value in (("ALS_REPORT_MIN_ANSWERS", "0"), ("ALS_RETENTION_DAYS", "a year"),
+                        ("ALS_EVALUATION_DAYS", "-1")):
+        with pytest.raises(ConfigError, match=name):
+            EvaluationSettings.from_env({name: value})
