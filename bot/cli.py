@@ -454,7 +454,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure(settings.log_format, settings.log_level)
     run: Subcommand = args.run
-    return run(args, settings)
+    try:
+        return run(args, settings)
+    except ConfigError as error:  # a setting read later, e.g. by the app's sweeps at start-up
+        print(f"als: configuration error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
