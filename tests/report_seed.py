@@ -113,10 +113,13 @@ def reflection_text(email: str, number: int) -> str:
 
 
 def programme_text(now: datetime) -> str:
-    """Sessions 50, 36 and 22 days ago (Tuesday set) and a day later each (Thursday set)."""
+    """Three fortnightly sessions on Tuesdays, the last 15 to 21 days ago (the evaluation is open), and
+    on the Thursdays after (Thursday set)."""
+    last = (now - timedelta(days=15)).astimezone(LONDON).date()
+    last -= timedelta(days=(last.weekday() - 1) % 7)  # back to a Tuesday
 
-    def day(days_ago: int) -> str:
-        return (now - timedelta(days=days_ago)).astimezone(LONDON).strftime("%Y-%m-%d")
+    def day(days_before_last: int) -> str:
+        return (last - timedelta(days=days_before_last)).strftime("%Y-%m-%d")
 
     return f"""
 allowed_domains: []
@@ -132,18 +135,18 @@ sets:
     booking: closed
     facilitators: [{FACILITATOR.email}]
     sessions:
-      - {day(50)} 10:30-12:00
-      - {day(36)} 10:30-12:00
-      - {day(22)} 10:30-12:00
+      - {day(28)} 10:30-12:00
+      - {day(14)} 10:30-12:00
+      - {day(0)} 10:30-12:00
   - key: {THU}
     series: {SERIES}
     name: Thursday set
     booking: closed
     facilitators: [{FACILITATOR.email}]
     sessions:
-      - {day(49)} 10:30-12:00
-      - {day(35)} 10:30-12:00
-      - {day(21)} 10:30-12:00
+      - {day(26)} 10:30-12:00
+      - {day(12)} 10:30-12:00
+      - {day(-2)} 10:30-12:00
 """
 
 

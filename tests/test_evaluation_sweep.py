@@ -21,7 +21,7 @@ from bot.store.session_records import SessionRun
 from bot.store.sql import SqlStore
 from tests.report_seed import OFFICERS, THU, TUE, programme, seed_records
 
-T = datetime(2027, 6, 30, 9, 0, tzinfo=UTC)  # 22 days after the Tuesday set's last session
+T = datetime(2027, 6, 30, 9, 0, tzinfo=UTC)  # 15 to 21 days after the Tuesday set's last session
 
 
 @pytest.fixture
