@@ -17,6 +17,7 @@ from botbuilder.schema import Activity
 from bot.adapter.auth import ChannelAuthentication
 from bot.adapter.chats import ConnectorChats
 from bot.adapter.courier import Courier
+from bot.adapter.live_web import add_live_routes
 from bot.adapter.meetings import GraphMeetings
 from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
@@ -146,6 +147,7 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    add_live_routes(app, settings.live, services, courier=courier, token=auth.token)
 
     async def start(app: web.Application) -> None:
         app[COURIER].start()
