@@ -34,6 +34,11 @@ _OTHERS: tuple[Command, ...] = (
     Command("sets", "sets", "Programme admins: booking, confirmed teams and waiting lists", PERSONAL),
     Command("apologies", "apologies", "Tell the facilitator you cannot come to a session, and why", PERSONAL),
     Command("register", "register", "Facilitators: who attended each session of your set", CHATS),
+    # Evaluation and the report (bot.features.evaluation)
+    Command("evaluation", "evaluation", "Evaluate a set you took part in (open when its last session ends)",
+            PERSONAL),
+    Command("report", "report", "Facilitators: your set's figures: attendance, actions, evaluation",
+            PERSONAL),
 )
 # The facilitator's session controls come from their one table, in its order. Teams lists at most
 # 12 commands per scope, so controls such as "resume" and "timecheck" are typed or pressed on the

@@ -48,3 +48,8 @@ class Verb(StrEnum):
     MEETING_TIMECHECK = "meeting.timecheck"
     # Facilitator-only forms in the meeting chat: Teams asks for them by refresh (session controls)
     MEETING_FORM = "meeting.form"
+    # Evaluation, the pulse and the facilitators' report (bot.features.evaluation)
+    EVALUATION_OPEN = "evaluation.open"
+    EVALUATION_SUBMIT = "evaluation.submit"
+    PULSE_SUBMIT = "pulse.submit"
+    REPORT_SHOW = "report.show"
