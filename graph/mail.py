@@ -96,3 +96,33 @@ async def install_for_user(client: Any, user_id: str, teams_app_id: str) -> bool
             return False
         raise
     return True
+
+
+class GraphOutreach:
+    """The courier's way past Teams (bot.adapter.courier.Outreach) on Microsoft Graph."""
+
+    def __init__(self, settings: Any, client: Any = None) -> None:
+        self.settings = settings
+        self._client = client
+
+    def client(self) -> Any:
+        if self._client is None:
+            from graph.client import make_client
+
+            self._client = make_client(self.settings)
+        return self._client
+
+    async def send_mail(self, to: str, subject: str, text: str) -> None:
+        await send_mail(self.client(), self.settings.organiser, Email(to, subject, text))
+
+    async def user_id(self, address: str) -> str | None:
+        return await find_user(self.client(), address)
+
+    async def install(self, user_id: str) -> bool:
+        return await install_for_user(self.client(), user_id, self.settings.teams_app_id)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            from graph.client import http_client_of
+
+            await http_client_of(self._client).aclose()

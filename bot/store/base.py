@@ -163,8 +163,9 @@ class BetweenStore(ABC):
     """Delivery records, session reminders, refined challenges and topics (bot.store.sql_between)."""
 
     @abstractmethod
-    async def claim_email(self, notice_id: int, now: datetime) -> bool:
-        """Take the right to e-mail this notice; False if it was taken before (never e-mail twice)."""
+    async def claim_email(self, notice_id: int, now: datetime, reason: str) -> bool:
+        """Take the right to e-mail this notice, noting why Teams did not do; False if it was taken
+        before (never e-mail twice)."""
 
     @abstractmethod
     async def release_email(self, notice_id: int) -> None:
@@ -198,9 +199,10 @@ class BetweenStore(ABC):
         """The lead times in minutes from the programme file, by "series:<key>" and "set:<key>"."""
 
     @abstractmethod
-    async def claim_reminders(self, candidates: Sequence[ReminderCandidate], now: datetime,
+    async def claim_reminders(self, set_key: str, candidates: Sequence[ReminderCandidate], now: datetime,
                               grace: timedelta) -> list[ReminderCandidate]:
-        """Keep every candidate (first seen after its due time plus `grace`: skipped), then send,
+        """For one set's sessions still to come: drop the kept reminders no longer among the
+        candidates; keep every candidate (first seen after its due time plus `grace`: skipped), then send,
         once across instances, those due now: each marked sent or skipped with its notice queued in
         the same transaction. Returns those sent."""
 

@@ -72,12 +72,12 @@ class BetweenQueries(BookingQueries):
 
     # Delivery ---------------------------------------------------------------------------------
 
-    async def claim_email(self, notice_id: int, now: datetime) -> bool:
+    async def claim_email(self, notice_id: int, now: datetime, reason: str) -> bool:
         o = t.outbox
         async with cast(_Base, self).write() as conn:
             result = await conn.execute(
                 o.update().where(o.c.id == notice_id, o.c.email_claimed_at.is_(None), o.c.sent_at.is_(None))
-                .values(email_claimed_at=now))
+                .values(email_claimed_at=now, last_error=reason[:200]))
         return bool(result.rowcount == 1)
 
     async def release_email(self, notice_id: int) -> None:
@@ -176,47 +176,63 @@ class BetweenQueries(BookingQueries):
 
     # Session reminders ------------------------------------------------------------------------
 
-    async def claim_reminders(self, candidates: Sequence[ReminderCandidate], now: datetime,
+    async def claim_reminders(self, set_key: str, candidates: Sequence[ReminderCandidate], now: datetime,
                               grace: timedelta) -> list[ReminderCandidate]:
-        if not candidates:
-            return []
         base = cast(_Base, self)
         r = t.session_reminder
+        Key = tuple[str, int, datetime, int, str]
 
-        def key(c: ReminderCandidate) -> tuple[str, int, datetime, int, str]:
+        def key(c: ReminderCandidate) -> Key:
             return c.set_key, c.number, c.starts_at, c.lead_minutes, c.officer_email
 
-        sets = sorted({c.set_key for c in candidates})
+        def where(k: Key) -> Any:
+            return sa.and_(r.c.set_key == k[0], r.c.session_number == k[1], r.c.starts_at == k[2],
+                           r.c.lead_minutes == k[3], r.c.officer_email == k[4])
+
+        wanted = {key(c): c for c in candidates}
         sent: list[ReminderCandidate] = []
         async with base.write() as conn:
             rows = (await conn.execute(
                 sa.select(r.c.set_key, r.c.session_number, r.c.starts_at, r.c.lead_minutes,
-                          r.c.officer_email, r.c.state)
-                .where(r.c.set_key.in_(sets), r.c.starts_at > now))).all()
-            states = {(x.set_key, x.session_number, x.starts_at, x.lead_minutes, x.officer_email): x.state
-                      for x in rows}
+                          r.c.officer_email, r.c.state, r.c.reason)
+                .where(r.c.set_key == set_key, r.c.starts_at > now)
+                # One order for every instance, so that two updating the same rows cannot deadlock.
+                .order_by(r.c.session_number, r.c.starts_at, r.c.lead_minutes, r.c.officer_email))).all()
+            states: dict[Key, str] = {}
+            for x in rows:
+                k = (x.set_key, x.session_number, x.starts_at, x.lead_minutes, x.officer_email)
+                states[k] = x.state
+                if k not in wanted and x.state == "due":
+                    # Its lead time was taken out, its officer's team withdrew, or its session moved.
+                    await conn.execute(r.update().where(where(k), r.c.state == "due")
+                                       .values(state="skipped", reason="dropped", decided_at=now))
+                elif k in wanted and x.state == "skipped" and x.reason == "dropped":
+                    c = wanted[k]
+                    slot = Slot(c.set_key, c.number, c.starts_at, c.lead_minutes, c.officer_email, c.due_at)
+                    state, reason = first_state(slot, c.placed_at, now)
+                    if state == "due":  # wanted again (a lead time put back) and not yet past
+                        await conn.execute(r.update().where(where(k)).values(state="due", reason=None,
+                                                                               decided_at=now))
+                        states[k] = "due"
             fresh = []
-            for c in candidates:
-                if key(c) in states:
+            for k, c in wanted.items():
+                if k in states:
                     continue
                 slot = Slot(c.set_key, c.number, c.starts_at, c.lead_minutes, c.officer_email, c.due_at)
                 state, reason = first_state(slot, c.placed_at, now)
-                states[key(c)] = state
+                states[k] = state
                 fresh.append({"set_key": c.set_key, "session_number": c.number, "starts_at": c.starts_at,
                               "lead_minutes": c.lead_minutes, "officer_email": c.officer_email,
                               "due_at": c.due_at, "state": state, "reason": reason, "decided_at": now})
             if fresh:
                 await conn.execute(base._insert(r).on_conflict_do_nothing(), fresh)
-            for c in candidates:
-                if states.get(key(c)) != "due" or c.due_at > now:
+            for k, c in wanted.items():
+                if states.get(k) != "due" or c.due_at > now:
                     continue
                 done = "skipped" if c.skip or c.notice is None else "sent"
                 # Another instance may have taken it since: only the one whose update lands sends it.
-                result = await conn.execute(
-                    r.update().where(r.c.set_key == c.set_key, r.c.session_number == c.number,
-                                     r.c.starts_at == c.starts_at, r.c.lead_minutes == c.lead_minutes,
-                                     r.c.officer_email == c.officer_email, r.c.state == "due")
-                    .values(state=done, reason=c.skip, decided_at=now))
+                result = await conn.execute(r.update().where(where(k), r.c.state == "due")
+                                            .values(state=done, reason=c.skip, decided_at=now))
                 if result.rowcount == 1 and done == "sent" and c.notice is not None:
                     await base.enqueue_in(conn, [c.notice], now)
                     sent.append(c)
