@@ -6,13 +6,13 @@ import logging
 from collections.abc import Mapping
 
 from bot.commands import Scope, parse
-from bot.features import attendance, meeting, signup, welcome
+from bot.features import actions_update, attendance, challenge, meeting, signup, topics, welcome
 from bot.features.base import Handler, Services
 from bot.turns import Kind, Outcome, Turn
 
 log = logging.getLogger(__name__)
 
-FEATURES = (welcome, signup, attendance, meeting)
+FEATURES = (welcome, signup, attendance, meeting, challenge, actions_update, topics)
 
 HANDLED: Mapping[str, Handler] = {k: v for f in FEATURES for k, v in f.COMMANDS.items()}
 VERBS: Mapping[str, Handler] = {k: v for f in FEATURES for k, v in f.VERBS.items()}
