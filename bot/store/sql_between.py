@@ -300,7 +300,7 @@ class BetweenQueries(BookingQueries):
         topics = [Topic(int(x.id), x.set_key, x.title, int(x.votes), int(x.id) in mine,
                         bool(voter) and x.proposed_by == (voter or "").lower()) for x in rows]
         order = {int(x.id): x.created_at for x in rows}
-        return sorted(topics, key=lambda tpc: (-tpc.votes, order[tpc.id]))
+        return sorted(topics, key=lambda tpc: (-tpc.votes, order[tpc.id], tpc.id))
 
     async def topic_set(self, topic_id: int) -> str | None:
         async with cast(_Base, self).read() as conn:
