@@ -141,6 +141,10 @@ async def test_a_reminder_goes_by_teams_and_else_once_by_email(with_graph: World
     assert {s.person for s in await w.store.notice_statuses(SET) if s.kind == "session-reminder"} == {
         KIM.email, SAM.email}
 
+    # The admin sees it on the `sets` card too.
+    await teams.send(w.bot.messages, teams.message(ADMIN, "sets"))
+    assert f"Notices not sent by Teams: 2 by e-mail (als notices {SET})" in str(teams.calls[-1].cards[0])
+
     # Later rounds, and a retry of the Teams path, send nothing again.
     assert await w.sweep_and_deliver(SESSION_1 - timedelta(minutes=30)) == 0
     assert len([m for m in graph.mails if m.subject.startswith("Reminder:")]) == 2

@@ -73,3 +73,15 @@ async def chosen(services: Services, turn: Turn, verb: str, title: str) -> Membe
         return mine[0]
     return reply(turn, cards.choose_set_card(title, verb, [(m.set_def.key, m.title) for m in mine],
                                              "You are in more than one set: which one?"))
+
+
+async def delivery_line(services: Services, set_key: str) -> str:
+    """For the admin's `sets` card: how many of the set's notices went by e-mail or failed."""
+    statuses = await services.store.notice_statuses(set_key)
+    email = sum(1 for s in statuses if s.status == "email")
+    failed = sum(1 for s in statuses if s.status == "failed")
+    if not email and not failed:
+        return ""
+    parts = [f"{email} by e-mail"] if email else []
+    parts += [f"{failed} failed"] if failed else []
+    return f"{', '.join(parts)} (als notices {set_key})"

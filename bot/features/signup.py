@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.features.base import Handler, Services
+from bot.features.between import delivery_line
 from bot.rules import booking as b
 from bot.rules import nomination as n
 from bot.rules.challenge import assess
@@ -362,6 +363,7 @@ async def admin_views(services: Services) -> list[AdminSetView]:
                     _slots(set_def),
                     tuple((t.council_name, t.fully_committed) for t in book.confirmed(set_def.key)),
                     tuple(t.council_name for t in book.waitlist(set_def.key)),
+                    await delivery_line(services, set_def.key),
                 )
             )
     return views
