@@ -164,3 +164,15 @@ def test_a_series_reminder_is_checked_too() -> None:
     with pytest.raises(ProgrammeError) as raised:
         parse_programme(programme_text(series_reminders='["soon"]'))
     assert raised.value.problems[0].startswith("series[0].reminders[0]:")
+
+
+async def test_a_lead_time_taken_out_and_put_back_fires_once_on_time(store: SqlStore) -> None:
+    await seed(store)
+    svc = services(store)
+    await reminders.sweep(svc, SESSION_1 - timedelta(days=4))
+    await store.save_programme(programme(set_reminders="[]"), SESSION_1 - timedelta(days=4))
+    assert await reminders.sweep(svc, SESSION_1 - timedelta(days=4) + timedelta(minutes=1)) == 0
+    await store.save_programme(programme(), SESSION_1 - timedelta(days=4))
+    assert await reminders.sweep(svc, SESSION_1 - timedelta(days=4) + timedelta(minutes=2)) == 0
+    assert await reminders.sweep(svc, SESSION_1 - timedelta(days=3) + timedelta(seconds=5)) == 2
+    assert await reminders.sweep(svc, SESSION_1 - timedelta(days=3) + timedelta(seconds=65)) == 0

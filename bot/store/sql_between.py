@@ -191,6 +191,18 @@ class BetweenQueries(BookingQueries):
 
         wanted = {key(c): c for c in candidates}
         sent: list[ReminderCandidate] = []
+        # Most minutes nothing is new, due or dropped: find that out without taking the write lock.
+        async with base.read() as conn:
+            kept = {(x.set_key, x.session_number, x.starts_at, x.lead_minutes, x.officer_email):
+                    "dropped" if x.reason == "dropped" else x.state
+                    for x in (await conn.execute(
+                        sa.select(r.c.set_key, r.c.session_number, r.c.starts_at, r.c.lead_minutes,
+                                  r.c.officer_email, r.c.state, r.c.reason)
+                        .where(r.c.set_key == set_key, r.c.starts_at > now))).all()}
+        idle = all(k in kept and kept[k] != "dropped" and (kept[k] != "due" or c.due_at > now)
+                   for k, c in wanted.items())
+        if idle and all(k in wanted or state != "due" for k, state in kept.items()):
+            return sent
         async with base.write() as conn:
             rows = (await conn.execute(
                 sa.select(r.c.set_key, r.c.session_number, r.c.starts_at, r.c.lead_minutes,
@@ -210,10 +222,10 @@ class BetweenQueries(BookingQueries):
                     c = wanted[k]
                     slot = Slot(c.set_key, c.number, c.starts_at, c.lead_minutes, c.officer_email, c.due_at)
                     state, reason = first_state(slot, c.placed_at, now)
-                    if state == "due":  # wanted again (a lead time put back) and not yet past
-                        await conn.execute(r.update().where(where(k)).values(state="due", reason=None,
-                                                                               decided_at=now))
-                        states[k] = "due"
+                    # Wanted again (a lead time put back): due again unless already past.
+                    await conn.execute(r.update().where(where(k)).values(state=state, reason=reason,
+                                                                           decided_at=now))
+                    states[k] = state
             fresh = []
             for k, c in wanted.items():
                 if k in states:
