@@ -17,7 +17,7 @@ from bot.features.base import Services
 from bot.features.mail_text import email_part
 from bot.rules import reminders as r
 from bot.rules import rotation
-from bot.rules.booking import Officer, Team
+from bot.rules.booking import Book, Officer, Team
 from bot.rules.programme import Programme, Series, SetDef
 from bot.store.base import Notice, ReminderCandidate
 from cards import between as cards
@@ -54,10 +54,10 @@ async def _places(services: Services, series: Series | None, set_def: SetDef, te
     return {team: f"{_ordinal(i)} of {len(order)} in the running order" for i, team in enumerate(order, 1)}
 
 
-async def candidates_for(services: Services, programme: Programme, set_def: SetDef,
+async def candidates_for(services: Services, programme: Programme, set_def: SetDef, book: Book,
                          leads: tuple[int, ...], now: datetime) -> list[ReminderCandidate]:
     series = programme.series_by_key(set_def.series_key)
-    teams = (await services.store.book(set_def.series_key)).confirmed(set_def.key)
+    teams = book.confirmed(set_def.key)
     officers = {o.email: (team, o) for team in teams for o in team.officers}
     sessions = [(i, s.start_utc) for i, s in enumerate(set_def.sessions, 1)]
     slots = r.slots(set_def.key, sessions, leads,
@@ -115,9 +115,15 @@ async def sweep(services: Services, now: datetime) -> int:
     programme = await services.store.programme()
     stored = await services.store.reminder_leads()
     sent = 0
+    books: dict[str, Book] = {}
     for set_def in programme.sets:
         leads = leads_of(programme, set_def, stored)
-        candidates = await candidates_for(services, programme, set_def, leads, now) if leads else []
+        candidates: list[ReminderCandidate] = []
+        if leads:
+            if set_def.series_key not in books:  # one read of a series' booking serves all its sets
+                books[set_def.series_key] = await services.store.book(set_def.series_key)
+            book = books[set_def.series_key]
+            candidates = await candidates_for(services, programme, set_def, book, leads, now)
         done = await services.store.claim_reminders(set_def.key, candidates, now, r.GRACE)
         if done:
             log.info("session reminders queued", extra={"set": set_def.key, "count": len(done)})
