@@ -141,3 +141,14 @@ async def test_members_propose_and_vote_and_the_facilitator_sees_the_ranking(
     refused = await act(bot, teams, OUTSIDER, "topics.vote", {"topic_id": retrofit, "vote": "true"})
     assert "Only the officers" in str(refused)
     assert [t.votes for t in await store.topics(SET)] == [2, 1]
+
+
+async def test_these_cards_answer_only_in_the_personal_chat(
+        chat: tuple[RunningBot, Clock], teams: TeamsStandIn) -> None:
+    bot, _ = chat
+    meeting = teams.meeting_chat("between")
+    for verb in ("challenge.show", "actions.show", "topics.show", "topics.vote"):
+        reply = await teams.send(bot.messages, teams.card_action(ALEX_USER, verb, {"set_key": SET},
+                                                                 conversation=meeting))
+        assert reply.status == 200 and "personal chat" in str(reply.body["value"]), verb
+        assert "Retrofit the estate" not in str(reply.body)

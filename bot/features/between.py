@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.commands import Scope
 from bot.features.base import Services
 from bot.rules import booking as b
 from bot.rules.programme import Programme, SetDef
@@ -58,8 +59,20 @@ async def memberships(services: Services, turn: Turn) -> list[Membership]:
     return found
 
 
+PERSONAL_ONLY = ("That is done in your personal chat with me, where only you see it: open the app's chat "
+                 "and type **challenge**, **actions** or **topics**.")
+
+
+def personal_only(turn: Turn) -> Outcome | None:
+    """Challenges, actions and topics are shown only in the person's own chat with the bot."""
+    return None if turn.chat.scope is Scope.PERSONAL else Outcome.say(PERSONAL_ONLY)
+
+
 async def chosen(services: Services, turn: Turn, verb: str, title: str) -> Membership | Outcome:
     """The membership the turn is about: the card's set, or the only one; else a choice or refusal."""
+    elsewhere = personal_only(turn)
+    if elsewhere is not None:
+        return elsewhere
     mine = await memberships(services, turn)
     wanted = str(turn.data.get("set_key", "") or "")
     if wanted:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from bot.features.base import Handler, Services
-from bot.features.between import memberships, reply, who
+from bot.features.between import memberships, personal_only, reply, who
 from bot.rules.programme import Programme, SetDef
 from bot.turns import Outcome, Turn
 from cards import between as between_cards
@@ -41,6 +41,8 @@ async def _visible(services: Services, turn: Turn) -> tuple[Programme, dict[str,
 
 async def _show(services: Services, turn: Turn, set_key: str, *, done: str = "", error: str = "",
                 value: str = "") -> Outcome:
+    if (elsewhere := personal_only(turn)) is not None:
+        return elsewhere
     programme, sets = await _visible(services, turn)
     set_def = programme.set_by_key(set_key)
     if set_def is None or set_key not in sets:
@@ -53,6 +55,8 @@ async def _show(services: Services, turn: Turn, set_key: str, *, done: str = "",
 
 
 async def show(services: Services, turn: Turn, args: str) -> Outcome:
+    if (elsewhere := personal_only(turn)) is not None:
+        return elsewhere
     programme, sets = await _visible(services, turn)
     wanted = str(turn.data.get("set_key", "") or "")
     if wanted:
@@ -68,6 +72,8 @@ async def show(services: Services, turn: Turn, args: str) -> Outcome:
 
 
 async def propose(services: Services, turn: Turn, args: str) -> Outcome:
+    if (elsewhere := personal_only(turn)) is not None:
+        return elsewhere
     set_key = str(turn.data.get("set_key", "") or "")
     if set_key not in {m.set_def.key for m in await memberships(services, turn)}:
         return Outcome.say("Only the officers of a confirmed team in that set can propose topics for it.")
@@ -86,6 +92,8 @@ async def propose(services: Services, turn: Turn, args: str) -> Outcome:
 
 
 async def vote(services: Services, turn: Turn, args: str) -> Outcome:
+    if (elsewhere := personal_only(turn)) is not None:
+        return elsewhere
     raw = str(turn.data.get("topic_id", ""))
     topic_set = await services.store.topic_set(int(raw)) if raw.isdigit() else None
     if topic_set is None or topic_set not in {m.set_def.key for m in await memberships(services, turn)}:
