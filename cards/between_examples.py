@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.rules.challenge import QUESTIONS
 from bot.store.base import Topic
-from cards import between, topics
+from cards import between, signup, topics
+from cards.views import SetOption
 
 _START = datetime(2027, 3, 16, 10, 30, tzinfo=UTC)
 _END = datetime(2027, 3, 16, 12, 0, tzinfo=UTC)
@@ -23,7 +24,11 @@ _TOPICS = [Topic(1, "adapt-tue", "Retrofitting homes", 3, True, True),
 
 
 def examples() -> list[tuple[str, dict[str, Any]]]:
+    option = SetOption("adapt-tue", "Sustainable Adaptation", "Tuesday set", ((_START, _END),), 2, 0,
+                       "up_to_two")
     return [
+        ("signup.signup_form_card (refining)", signup.signup_form_card(
+            option=option, theme="climate adaptation", values={}, guidance=(QUESTIONS[5],), refining=True)),
         ("between.reminder_card", between.reminder_card(_VIEW)),
         ("between.reminder_card (session 1, not committed, no link)", between.reminder_card(
             between.ReminderView("adapt-tue", "Tuesday set", 1, _START, _END, "1 hour", None, None, False))),

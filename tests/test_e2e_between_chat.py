@@ -152,3 +152,26 @@ async def test_these_cards_answer_only_in_the_personal_chat(
                                                                  conversation=meeting))
         assert reply.status == 200 and "personal chat" in str(reply.body["value"]), verb
         assert "Retrofit the estate" not in str(reply.body)
+
+
+async def test_refine_my_challenge_at_sign_up_says_what_to_do_and_then_goes_through(
+        chat: tuple[RunningBot, Clock], teams: TeamsStandIn) -> None:
+    from bot.rules import nomination as n
+
+    bot, _ = chat
+    jo = User("0a1b2c3d-0000-4000-8000-0000000000b1", "Jo Bury", "jo@bury.gov.uk")
+    await teams.send(bot.messages, teams.message(jo, "help"))  # the profile, with the e-mail address
+    form = {n.SET_KEY: SET, n.SUBMISSION_ID: "jo-1", n.COUNCIL: "Bury Council", n.OFFICER_NAME: jo.name,
+            n.OFFICER_EMAIL: jo.email, n.OFFICER_ROLE: "sustainability", n.CHALLENGE_TITLE: "Net zero by 2030",
+            n.CHALLENGE_TEXT: "The whole borough.", **{q: "yes" for q in n.SUITABILITY},
+            n.SUITABILITY[5]: "no", n.COMMIT: "true", n.GROUND_RULES: "true"}
+    guided = await act(bot, teams, jo, "signup.submit", form)
+    assert "Refine my challenge" in str(guided)
+    refining = await act(bot, teams, jo, "signup.refine", form)
+    assert "Refine your challenge below" in str(refining) and "Nothing has been sent yet" in str(refining)
+    assert "Net zero by 2030" in str(refining)  # the entries are kept
+    narrowed = {**form, n.CHALLENGE_TITLE: "Net zero council fleet by 2030", n.SUITABILITY[5]: "yes"}
+    placed = await act(bot, teams, jo, "signup.refine", narrowed)
+    assert "You have a place" in str(placed)
+    current = await bot.app[STORE].latest_challenge(SET, jo.email)
+    assert current is not None and current.title == "Net zero council fleet by 2030"

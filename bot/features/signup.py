@@ -228,7 +228,8 @@ async def submit(services: Services, turn: Turn, args: str) -> Outcome:
         return _reply(
             turn,
             signup_cards.signup_form_card(
-                option=option, theme=series.theme, values=values, errors=errors, guidance=guidance
+                option=option, theme=series.theme, values=values, errors=errors, guidance=guidance,
+                refining=turn.verb == "signup.refine",
             ),
         )
     if guidance and str(turn.data.get("accept_as_is", "")) != "true":
