@@ -107,9 +107,12 @@ class GraphOutreach:
 
     def client(self) -> Any:
         if self._client is None:
-            from graph.client import make_client
+            from graph.client import RetryPolicy, make_client
 
-            self._client = make_client(self.settings)
+            # Shorter than the meetings' policy: a courier round holds its notices on a 60-second
+            # lease, and a notice whose e-mail fails is tried again later anyway.
+            policy = RetryPolicy(attempts=3, max_delay=10.0, max_retry_after=20.0, timeout=30.0)
+            self._client = make_client(self.settings, policy=policy)
         return self._client
 
     async def send_mail(self, to: str, subject: str, text: str) -> None:

@@ -12,15 +12,20 @@ from bot.store.sql import SqlStore
 
 YEAR = datetime.now(UTC).year + 2
 SET = "adapt-tue"
-# Session 1 at 10:30 London time in March (GMT): 10:30 UTC.
-SESSION_1 = datetime(YEAR, 3, 2, 10, 30, tzinfo=UTC)
-SESSION_2 = datetime(YEAR, 3, 16, 10, 30, tzinfo=UTC)
-SESSION_3 = datetime(YEAR, 3, 23, 10, 30, tzinfo=UTC)
+# Tuesdays at 10:30 London time in March, before British Summer Time (GMT): 10:30 UTC.
+_FIRST_TUESDAY = 1 + (1 - datetime(YEAR, 3, 1).weekday()) % 7
+SESSION_1 = datetime(YEAR, 3, _FIRST_TUESDAY, 10, 30, tzinfo=UTC)
+SESSION_2 = SESSION_1 + timedelta(days=7)
+SESSION_3 = SESSION_1 + timedelta(days=14)
 JOINED = SESSION_1 - timedelta(days=30)
 
 
+def _day(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d}"
+
+
 def programme_text(series_reminders: str = '["3 days", "1 hour"]', set_reminders: str | None = None,
-                   session_1: str = f"{YEAR}-03-02 10:30-12:00") -> str:
+                   session_1: str = f"{_day(SESSION_1)} 10:30-12:00") -> str:
     own = f"\n    reminders: {set_reminders}" if set_reminders is not None else ""
     return f"""
 series:
@@ -37,8 +42,8 @@ sets:
     facilitators: [facilitator@lga.gov.uk]{own}
     sessions:
       - {session_1}
-      - {YEAR}-03-16 10:30-12:00
-      - {YEAR}-03-23 10:30-12:00
+      - {_day(SESSION_2)} 10:30-12:00
+      - {_day(SESSION_3)} 10:30-12:00
 """
 
 

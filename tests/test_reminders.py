@@ -52,7 +52,7 @@ async def test_each_reminder_fires_once_at_its_time(store: SqlStore) -> None:
     assert "Session 1 is in 1 hour" in card and "Send apologies" in card
     assert "Update my actions" not in card  # only from session 2 on
     assert "You have not committed yet" in card  # Sam has not committed: asked to
-    assert " 2 March " in " ".join(sam.body["email"]["lines"])
+    assert f"Tuesday {SESSION_1.day} March" in " ".join(sam.body["email"]["lines"])
 
 
 async def test_reminders_seen_ahead_fire_on_time_in_order(store: SqlStore) -> None:
@@ -135,7 +135,7 @@ async def test_a_moved_session_gets_its_own_reminders_and_skips_past_ones(store:
     await reminders.sweep(svc, SESSION_1 - timedelta(days=4))
     # Moved to 14:00 the same day, with three days' notice gone: only the one-hour reminder follows.
     moved = SESSION_1.replace(hour=14)
-    await store.save_programme(programme(session_1=f"{SESSION_1.year}-03-02 14:00-15:30"), moved)
+    await store.save_programme(programme(session_1=f"{SESSION_1:%Y-%m-%d} 14:00-15:30"), moved)
     assert await reminders.sweep(svc, moved - timedelta(days=2)) == 0
     assert await reminders.sweep(svc, HOUR_BEFORE + timedelta(seconds=5)) == 0
     assert await reminders.sweep(svc, moved - timedelta(minutes=59)) == 2
