@@ -101,6 +101,10 @@ class BetweenQueries(BookingQueries):
         pick = (sa.select(o).where(o.c.status == "failed", o.c.sent_at.is_(None), o.c.reported_at.is_(None),
                                    o.c.kind != "undelivered")
                 .order_by(o.c.id).limit(200))
+        # Asked every courier round: look without the write lock first (SQLite has one writer).
+        async with base.read() as conn:
+            if (await conn.execute(pick.with_only_columns(o.c.id).limit(1))).first() is None:
+                return 0
         if base.dialect == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
         async with base.write() as conn:
