@@ -111,32 +111,51 @@ class BetweenQueries(BookingQueries):
             rows = (await conn.execute(pick)).mappings().all()
             if not rows:
                 return 0
-            statuses = [await self._status(conn, r) for r in rows]
+            statuses = await self._statuses(conn, rows)
             await base.enqueue_in(conn, build(statuses), now)
             await conn.execute(o.update().where(o.c.id.in_([r["id"] for r in rows])).values(reported_at=now))
         return len(rows)
 
-    async def _status(self, conn: AsyncConnection, row: Any) -> NoticeStatus:
-        person = await self._email_in(conn, row["recipient"]) or row["recipient"]
-        set_key = row["set_key"] or await self._set_of_key(conn, row["dedupe_key"])
-        status = row["status"] or "pending"
-        at = row["status_at"] or row["sent_at"] or row["created_at"]
-        kind = row["kind"] or "message"
-        return NoticeStatus(row["id"], person, kind, set_key, status, at, row["last_error"])
+    async def _statuses(self, conn: AsyncConnection, rows: Sequence[Any]) -> list[NoticeStatus]:
+        """The rows as the programme team sees them, in a fixed number of queries whatever their count."""
+        if not rows:
+            return []
+        sets = {str(k) for (k,) in (await conn.execute(sa.select(t.set_def.c.key))).all()}
+        teams = {str(team): str(key) for team, key in (await conn.execute(
+            sa.select(t.team.c.team_id, t.team.c.set_key))).all()}
+        users = {r["recipient"] for r in rows if str(r["recipient"]).startswith("user:")}
+        emails: dict[str, str] = {}
+        if users:
+            ids = [u.removeprefix("user:") for u in users]
+            for aad, email in (await conn.execute(sa.select(t.officer.c.aad_object_id, t.officer.c.email)
+                                                  .where(t.officer.c.aad_object_id.in_(ids)))).all():
+                emails[f"user:{aad}"] = str(email)
+            c = t.conversation_ref
+            for key, email in (await conn.execute(sa.select(c.c.key, c.c.email)
+                                                  .where(c.c.key.in_(users)))).all():
+                if email:
+                    emails[str(key)] = str(email)
 
-    async def _set_of_key(self, conn: AsyncConnection, dedupe_key: str | None) -> str | None:
-        """Older notices name no set: find it from the set key or team id in their key."""
-        if not dedupe_key:
+        def set_of(row: Any) -> str | None:
+            if row["set_key"]:
+                return str(row["set_key"])
+            # Older notices name no set: find it from the set key or team id in their key.
+            for part in str(row["dedupe_key"] or "").split(":")[1:3]:
+                if part in sets:
+                    return part
+                if part in teams:
+                    return teams[part]
             return None
-        parts = dedupe_key.split(":")[1:3]
-        for part in parts:
-            found = (await conn.execute(sa.select(t.set_def.c.key).where(t.set_def.c.key == part))).first()
-            if found is not None:
-                return str(found[0])
-            team = (await conn.execute(sa.select(t.team.c.set_key).where(t.team.c.team_id == part))).first()
-            if team is not None:
-                return str(team[0])
-        return None
+
+        result = []
+        for row in rows:
+            recipient = str(row["recipient"])
+            person = recipient.partition(":")[2].lower() if recipient.startswith("email:") else emails.get(
+                recipient, recipient)
+            at = row["status_at"] or row["sent_at"] or row["created_at"]
+            result.append(NoticeStatus(row["id"], person, row["kind"] or "message", set_of(row),
+                                       row["status"] or "pending", at, row["last_error"]))
+        return result
 
     async def notice_statuses(self, set_key: str | None = None, *, everything: bool = False,
                               limit: int = 500) -> list[NoticeStatus]:
@@ -146,7 +165,7 @@ class BetweenQueries(BookingQueries):
             query = query.where(o.c.status != "teams", ~o.c.recipient.startswith("chat:"))
         async with cast(_Base, self).read() as conn:
             rows = (await conn.execute(query)).mappings().all()
-            statuses = [await self._status(conn, r) for r in rows]
+            statuses = await self._statuses(conn, rows)
         if set_key is not None:
             statuses = [s for s in statuses if s.set_key == set_key]
         return statuses[:limit]
