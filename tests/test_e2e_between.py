@@ -201,3 +201,21 @@ async def test_without_graph_the_admin_is_told_once(without_graph: World) -> Non
     told = "\n".join(c.text for c in teams.calls_to(teams.personal(ADMIN)["id"]) if "could not be" in c.text)
     assert told.count(f"{SAM.email}: session-reminder ({SET})") == 1, told
     assert "e-mail is off" in told and SECRET not in told
+
+
+async def test_a_promotion_by_email_names_the_set_and_council_only(with_graph: World) -> None:
+    from bot.store.base import Notice
+
+    w, graph = with_graph, with_graph.graph
+    assert graph is not None
+    await seed(w, [SAM])
+    team = next(t for t in await w.store.teams_of(b.Who(None, SAM.email)))
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": SECRET}]}
+    await w.store.enqueue([Notice(f"email:{SAM.email}", {"card": card}, f"promoted:{team.team_id}:{SAM.email}")],
+                          w.clock.now)
+    while await w.bot.app[COURIER].deliver_due():
+        pass
+    (mail,) = graph.mails
+    assert mail.subject == "Your council has a place in an Action Learning Set"
+    assert "The set: Sustainable Adaptation: Tuesday set." in mail.content
+    assert "Your council: York Council." in mail.content and SECRET not in mail.content

@@ -241,7 +241,7 @@ class Courier(Background):
             await self.store.notice_failed(notice.id, "e-mail may not have been sent (interrupted)", now,
                                            None)
             return
-        mail = mail_text.render(notice.kind, notice.body)
+        mail = mail_text.render(notice.kind, notice.body, await self.store.notice_context(notice))
         try:
             await self.outreach.send_mail(address, mail.subject, mail.text)
         except Exception as error:

@@ -60,8 +60,9 @@ def email_part(subject: str, lines: list[str], join_url: str | None = None) -> d
     return {"subject": subject, "lines": lines, "join_url": join_url}
 
 
-def render(kind: str, body: Mapping[str, Any]) -> MailText:
-    """The e-mail for a notice: its own `email` part, else its kind's fixed text."""
+def render(kind: str, body: Mapping[str, Any], context: Mapping[str, str] | None = None) -> MailText:
+    """The e-mail for a notice: its own `email` part, else its kind's fixed text, with the set and
+    council it concerns (`context`, schedule facts from the store) where known."""
     part = body.get("email")
     join_url: str | None = None
     if isinstance(part, Mapping) and part.get("subject"):
@@ -71,6 +72,10 @@ def render(kind: str, body: Mapping[str, Any]) -> MailText:
     else:
         subject, first = TEMPLATES.get(kind, DEFAULT)
         lines = [first]
+        known = [f"The set: {context['set']}." if context and context.get("set") else "",
+                 f"Your council: {context['council']}." if context and context.get("council") else ""]
+        if any(known):
+            lines.append(" ".join(k for k in known if k))
     paragraphs = ["Hello,", *lines]
     if join_url:
         paragraphs.append(f"Join the session in Teams: {join_url}")

@@ -54,6 +54,7 @@ class Pending:
     body: dict[str, Any]
     attempts: int
     kind: str = "message"  # what the notice is, e.g. "session-reminder" (bot.features.mail_text)
+    dedupe_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,11 @@ class BetweenStore(ABC):
     @abstractmethod
     async def email_of(self, recipient: str) -> str | None:
         """The e-mail address behind a recipient key, from the officers and the conversations."""
+
+    @abstractmethod
+    async def notice_context(self, notice: Pending) -> dict[str, str]:
+        """Schedule facts for a notice's e-mail, from the set or team it names: "set" (the set's
+        title) and "council" where known. Never anything a person wrote in a set."""
 
     @abstractmethod
     async def any_service_url(self, tenant_id: str | None = None) -> str | None:

@@ -225,7 +225,7 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
     async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[Pending]:
         o = t.outbox
         pick = (
-            sa.select(o.c.id, o.c.recipient, o.c.body, o.c.attempts, o.c.kind)
+            sa.select(o.c.id, o.c.recipient, o.c.body, o.c.attempts, o.c.kind, o.c.dedupe_key)
             .where(o.c.sent_at.is_(None), o.c.due_at <= now)
             .order_by(o.c.due_at, o.c.id)
             .limit(limit)
@@ -240,7 +240,8 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
                     .where(o.c.id.in_([r.id for r in rows]))
                     .values(due_at=now + timedelta(seconds=lease_seconds), attempts=o.c.attempts + 1)
                 )
-        return [Pending(r.id, r.recipient, dict(r.body), r.attempts + 1, r.kind or "message") for r in rows]
+        return [Pending(r.id, r.recipient, dict(r.body), r.attempts + 1, r.kind or "message", r.dedupe_key)
+                for r in rows]
 
     async def delivered(self, notice_id: int, at: datetime, channel: str = "teams") -> None:
         async with self.write() as conn:

@@ -19,6 +19,7 @@ from bot.store.base import (
     ChallengeRecord,
     Notice,
     NoticeStatus,
+    Pending,
     ProgrammeSaved,
     ReminderCandidate,
     Topic,
@@ -187,6 +188,25 @@ class BetweenQueries(BookingQueries):
         officer = (await conn.execute(
             sa.select(t.officer.c.email).where(t.officer.c.aad_object_id == value).limit(1))).first()
         return None if officer is None else str(officer[0])
+
+    async def notice_context(self, notice: Pending) -> dict[str, str]:
+        parts = [str(notice.body.get("set") or ""), *str(notice.dedupe_key or "").split(":")[1:3]]
+        async with cast(_Base, self).read() as conn:
+            for part in (p for p in parts if p):
+                team = (await conn.execute(sa.select(t.team.c.set_key, t.team.c.council_name)
+                                           .where(t.team.c.team_id == part))).first()
+                set_key = str(team[0]) if team is not None else part
+                found = (await conn.execute(sa.select(t.set_def.c.name, t.series.c.title)
+                                            .join(t.series, t.series.c.key == t.set_def.c.series_key)
+                                            .where(t.set_def.c.key == set_key))).first()
+                if found is not None:
+                    name, series = str(found[0]), str(found[1])
+                    title = name if name.lower().startswith(series.lower()) else f"{series}: {name}"
+                    context = {"set": title}
+                    if team is not None:
+                        context["council"] = str(team[1])
+                    return context
+        return {}
 
     async def any_service_url(self, tenant_id: str | None = None) -> str | None:
         c = t.conversation_ref
