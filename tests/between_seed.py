@@ -25,15 +25,16 @@ def _day(moment: datetime) -> str:
 
 
 def programme_text(series_reminders: str = '["3 days", "1 hour"]', set_reminders: str | None = None,
-                   session_1: str = f"{_day(SESSION_1)} 10:30-12:00") -> str:
+                   session_1: str = f"{_day(SESSION_1)} 10:30-12:00", few: str | None = None) -> str:
     own = f"\n    reminders: {set_reminders}" if set_reminders is not None else ""
+    fmt = f"\n    format: few\n    presenters_per_session: {few}" if few else ""
     return f"""
 series:
   - key: adaptation
     title: Sustainable Adaptation
     theme: delivering a sustainable adaptation project
     policy: up_to_two
-    reminders: {series_reminders}
+    reminders: {series_reminders}{fmt}
 sets:
   - key: {SET}
     series: adaptation

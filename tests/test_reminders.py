@@ -176,3 +176,18 @@ async def test_a_lead_time_taken_out_and_put_back_fires_once_on_time(store: SqlS
     assert await reminders.sweep(svc, SESSION_1 - timedelta(days=4) + timedelta(minutes=2)) == 0
     assert await reminders.sweep(svc, SESSION_1 - timedelta(days=3) + timedelta(seconds=5)) == 2
     assert await reminders.sweep(svc, SESSION_1 - timedelta(days=3) + timedelta(seconds=65)) == 0
+
+
+async def test_in_the_few_format_the_reminder_says_who_presents(store: SqlStore) -> None:
+    await store.save_programme(programme(few="1"), SESSION_1 - timedelta(days=31))
+    from tests.between_seed import nominate
+
+    await nominate(store, "leeds", (ALEX,))
+    await nominate(store, "york", (SAM,))
+    await reminders.sweep(services(store), HOUR_BEFORE - timedelta(minutes=5))
+    assert await reminders.sweep(services(store), HOUR_BEFORE + timedelta(seconds=10)) == 2
+    notices = await outbox(store, HOUR_BEFORE + timedelta(minutes=1))
+    (alex,) = reminder_for(notices, ALEX.email)
+    (sam,) = reminder_for(notices, SAM.email)
+    assert "presenting, 1st of 1" in str(alex.body["card"])
+    assert "a short update at the opening" in str(sam.body["card"])

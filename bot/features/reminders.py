@@ -46,11 +46,20 @@ def leads_of(programme: Programme, set_def: SetDef, stored: dict[str, tuple[int,
 async def _places(services: Services, series: Series | None, set_def: SetDef, teams: tuple[Team, ...],
                   number: int) -> dict[str, str]:
     """Each team's place in the session's running order, where the rules can tell it in advance."""
-    if series is not None and series.format == "few":
-        return {}  # who presents depends on earlier sessions; the session card shows it
     apologies = await services.store.teams_with_apologies(set_def.key, number)
-    order = rotation.running_order([t.team_id for t in teams], number - 1, sessions=len(set_def.sessions),
-                                   apologies=apologies)
+    ids = [t.team_id for t in teams]
+    if series is not None and series.format == "few" and series.presenters_per_session:
+        # Who presents depends on who presented before: known once every earlier session has run.
+        runs = {r.number: r for r in await services.store.session_runs_of(set_def.key)}
+        if any(k not in runs for k in range(1, number)):
+            return {}
+        history = [runs[k].state.done for k in range(1, number)]
+        presenting = rotation.presenters_for_session(ids, series.presenters_per_session, history,
+                                                     apologies=apologies)
+        places = {team: f"presenting, {_ordinal(i)} of {len(presenting)}"
+                  for i, team in enumerate(presenting, 1)}
+        return places | {t: "a short update at the opening" for t in ids if t not in presenting}
+    order = rotation.running_order(ids, number - 1, sessions=len(set_def.sessions), apologies=apologies)
     return {team: f"{_ordinal(i)} of {len(order)} in the running order" for i, team in enumerate(order, 1)}
 
 
