@@ -10,12 +10,14 @@ from bot.rules.challenge import QUESTIONS, TEXT_MAX, TITLE_MAX, Question
 from cards.elements import Json, bullets, card, execute, facts, heading, text
 from cards.format import LONDON, london, london_slot, plain
 from cards.inputs import YES_NO, choice_set, container, error_text, text_input
+from cards.payloads import Nothing, SetChoice
+from cards.payloads_between import ANSWER_IDS, TEXT_ID, TITLE_ID, ActionsUpdate, ChallengeForm, SetOfMine
 from cards.session import NOTE_MAX, REVIEW_CHOICES
 from cards.signup import commit_inputs, ground_rules_block
 from cards.verbs import Verb
 
-TITLE_ID, TEXT_ID = "challenge_title", "challenge_text"
-ANSWER_IDS = tuple(f"suitability_{q.number}" for q in QUESTIONS)
+__all__ = ["ANSWER_IDS", "TEXT_ID", "TITLE_ID"]
+
 STATUS_WORDS = {"done": "done", "partly": "partly done", "not_done": "not done"}
 
 
@@ -56,15 +58,17 @@ def reminder_card(view: ReminderView) -> Json:
             "Cannot come? Send your apologies with a reason, so the facilitator can plan the running order.",
         ]),
     ]
-    actions = [execute("Refine my challenge", Verb.CHALLENGE_SHOW, {"set_key": view.set_key})]
+    mine = SetOfMine(view.set_key).data()
+    actions = [execute("Refine my challenge", Verb.CHALLENGE_SHOW, mine)]
     if view.number > 1:
-        actions.append(execute("Update my actions", Verb.ACTIONS_SHOW, {"set_key": view.set_key}))
-    actions.append(execute("Send apologies", Verb.APOLOGIES_START, {"set_key": view.set_key}))
+        actions.append(execute("Update my actions", Verb.ACTIONS_SHOW, mine))
+    actions.append(execute("Send apologies", Verb.APOLOGIES_START, Nothing().data()))
     if not view.committed:
         body += [text("You have not committed yet", weight="Bolder", colour="Attention"),
                  text("Your council's place needs every officer's commitment to every session."),
                  *ground_rules_block(), *commit_inputs(values={})]
-        actions.insert(0, execute("Commit", Verb.SIGNUP_COMMIT, {"set_key": view.set_key}, style="positive"))
+        actions.insert(0, execute("Commit", Verb.SIGNUP_COMMIT, SetChoice(view.set_key).data(),
+                                  style="positive"))
     return card(body, actions)
 
 
@@ -118,10 +122,10 @@ def challenge_card(*, set_key: str, set_title: str, theme: str, values: Mapping[
         body.append(container([
             text("A “no” is not a rejection", weight="Bolder"),
             text("You can refine your challenge now, or save it as it is."), *advice], style="warning"))
-    data = {"set_key": set_key}
-    actions = [execute("Save my challenge", Verb.CHALLENGE_SAVE, data, style="positive")]
+    actions = [execute("Save my challenge", Verb.CHALLENGE_SAVE, ChallengeForm(set_key).data(),
+                       style="positive")]
     if guidance:
-        actions.append(execute("Save it as it is", Verb.CHALLENGE_SAVE, {**data, "accept_as_is": "true"}))
+        actions.append(execute("Save it as it is", Verb.CHALLENGE_SAVE, ChallengeForm(set_key, True).data()))
     return card(body, actions)
 
 
@@ -137,13 +141,13 @@ def challenge_saved_card(*, set_key: str, set_title: str, title: str, text_value
         facts([("Title", plain(title)), ("Suitability", f"{yes} of {len(QUESTIONS)} answered yes")]),
         text(plain(text_value)),
     ]
-    return card(body, [execute("Refine it again", Verb.CHALLENGE_SHOW, {"set_key": set_key})])
+    return card(body, [execute("Refine it again", Verb.CHALLENGE_SHOW, SetOfMine(set_key).data())])
 
 
 def choose_set_card(title: str, verb: str, sets: Sequence[tuple[str, str]], note: str = "") -> Json:
     """Several sets: which one? `sets` are (key, title) pairs."""
     body = [heading(title), *([text(note)] if note else [])]
-    return card(body, [execute(plain(name), verb, {"set_key": key}) for key, name in sets])
+    return card(body, [execute(plain(name), verb, SetOfMine(key).data()) for key, name in sets])
 
 
 def actions_update_card(*, set_key: str, set_title: str, team_name: str, number: int, next_number: int,
@@ -170,8 +174,8 @@ def actions_update_card(*, set_key: str, set_title: str, team_name: str, number:
         body.append(container([text("Saved", weight="Bolder"), bullets(
             f"{plain(a.text)}: {STATUS_WORDS.get(a.status or '', 'not answered yet')}" for a in actions)],
             style="good"))
-    return card(body, [execute("Save my update", Verb.ACTIONS_SAVE,
-                               {"set_key": set_key, "number": number}, style="positive")])
+    return card(body, [execute("Save my update", Verb.ACTIONS_SAVE, ActionsUpdate(set_key, number).data(),
+                               style="positive")])
 
 
 def plain_card(title: str, message: str) -> Json:

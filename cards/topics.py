@@ -8,9 +8,11 @@ from bot.store.base import Topic
 from cards.elements import Json, card, execute, heading, text
 from cards.format import plain
 from cards.inputs import action_set, container, error_text, text_input
+from cards.payloads_between import TOPIC_ID, TopicProposal, TopicVote
 from cards.verbs import Verb
 
-TOPIC_ID = "topic"
+__all__ = ["TOPIC_ID"]
+
 TOPIC_MAX = 200
 
 
@@ -30,8 +32,8 @@ def topics_card(*, set_key: str, set_title: str, topics: Sequence[Topic], member
         items = [text(line, weight="Bolder" if topic.mine else None)]
         if member:
             vote = "Take back my vote" if topic.mine else "Vote for this"
-            items.append(action_set([execute(vote, Verb.TOPICS_VOTE, {
-                "set_key": set_key, "topic_id": topic.id, "vote": "false" if topic.mine else "true"})]))
+            choice = TopicVote(topic.id, not topic.mine).data()
+            items.append(action_set([execute(vote, Verb.TOPICS_VOTE, choice)]))
         body.append(container(items, separator=True))
     actions: list[Json] = []
     if member:
@@ -39,7 +41,8 @@ def topics_card(*, set_key: str, set_title: str, topics: Sequence[Topic], member
                                placeholder="e.g. Retrofitting council housing"))
         if error:
             body.append(error_text(TOPIC_ID, error))
-        actions.append(execute("Propose it", Verb.TOPICS_PROPOSE, {"set_key": set_key}, style="positive"))
+        actions.append(execute("Propose it", Verb.TOPICS_PROPOSE, TopicProposal(set_key).data(),
+                               style="positive"))
     return card(body, actions)
 
 

@@ -148,10 +148,13 @@ async def test_these_cards_answer_only_in_the_personal_chat(
     bot, _ = chat
     meeting = teams.meeting_chat("between")
     for verb in ("challenge.show", "actions.show", "topics.show", "topics.vote"):
-        reply = await teams.send(bot.messages, teams.card_action(ALEX_USER, verb, {"set_key": SET},
+        reply = await teams.send(bot.messages, teams.card_action(ALEX_USER, verb, {"set_key": SET, "topic_id": 1},
                                                                  conversation=meeting))
         assert reply.status == 200 and "personal chat" in str(reply.body["value"]), verb
         assert "Retrofit the estate" not in str(reply.body)
+    # A button whose data is not what its verb carries is refused before any handler.
+    broken = await teams.send(bot.messages, teams.card_action(ALEX_USER, "topics.vote", {"topic_id": "x"}))
+    assert "did not carry what I need" in str(broken.body["value"])
 
 
 async def test_refine_my_challenge_at_sign_up_says_what_to_do_and_then_goes_through(

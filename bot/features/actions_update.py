@@ -9,16 +9,16 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from bot.features.base import Handler, Services
+from bot.features.base import Action, Handler, Services
 from bot.features.between import Membership, chosen, reply
 from bot.store.session_records import REVIEW_STATUSES, ActionItem, ActionReview, ReviewStatus
 from bot.turns import Outcome, Turn
 from cards import between as cards
+from cards.payloads_between import NOTE_IDS, ActionsUpdate, SetOfMine
 from cards.session import NOTE_MAX
 from cards.verbs import Verb
 
 log = logging.getLogger(__name__)
-NOTES = ("worked_well", "worked_less_well", "learning")
 
 
 def next_session(m: Membership, now: datetime) -> int | None:
@@ -47,8 +47,9 @@ async def _card(services: Services, m: Membership, number: int, upcoming: int, i
                                      saved=saved)
 
 
-async def _found(services: Services, turn: Turn) -> tuple[Membership, int, int, list[ActionItem]] | Outcome:
-    found = await chosen(services, turn, Verb.ACTIONS_SHOW, "Update your actions")
+async def _found(services: Services, turn: Turn,
+                 set_key: str) -> tuple[Membership, int, int, list[ActionItem]] | Outcome:
+    found = await chosen(services, turn, Verb.ACTIONS_SHOW, "Update your actions", set_key)
     if isinstance(found, Outcome):
         return found
     upcoming = next_session(found, turn.now)
@@ -64,7 +65,11 @@ async def _found(services: Services, turn: Turn) -> tuple[Membership, int, int, 
 
 
 async def show(services: Services, turn: Turn, args: str) -> Outcome:
-    found = await _found(services, turn)
+    return await open_card(services, turn, SetOfMine())
+
+
+async def open_card(services: Services, turn: Turn, choice: SetOfMine) -> Outcome:
+    found = await _found(services, turn, choice.set_key)
     if isinstance(found, Outcome):
         return found
     m, upcoming, number, items = found
@@ -75,17 +80,18 @@ def _status(value: object) -> ReviewStatus | None:
     return next((st for st in REVIEW_STATUSES if st == value), None)
 
 
-async def save(services: Services, turn: Turn, args: str) -> Outcome:
-    found = await _found(services, turn)
+async def save(services: Services, turn: Turn, update: ActionsUpdate) -> Outcome:
+    found = await _found(services, turn, update.set_key)
     if isinstance(found, Outcome):
         return found
     m, upcoming, number, items = found
-    if str(turn.data.get("number", "")) != str(number):
+    values = update.values
+    if update.number != number:
         # The card was for other actions (a session has passed since): show the current ones.
         return reply(turn, await _card(services, m, number, upcoming, items))
     statuses = tuple((i.position, st) for i in items
-                     if (st := _status(turn.data.get(f"status_{i.position}"))) is not None)
-    review = ActionReview(statuses, *(str(turn.data.get(k, "") or "")[:NOTE_MAX] for k in NOTES))
+                     if (st := _status(values.get(f"status_{i.position}"))) is not None)
+    review = ActionReview(statuses, *(values.get(k, "")[:NOTE_MAX] for k in NOTE_IDS))
     await services.store.save_review(m.set_def.key, m.team.team_id, number, review, m.officer.email, turn.now)
     log.info("actions updated", extra={"set": m.set_def.key, "session": number})
     saved = await services.store.actions_of(m.set_def.key, m.team.team_id, number)
@@ -93,4 +99,7 @@ async def save(services: Services, turn: Turn, args: str) -> Outcome:
 
 
 COMMANDS: dict[str, Handler] = {"actions": show}
-VERBS: dict[str, Handler] = {Verb.ACTIONS_SHOW: show, Verb.ACTIONS_SAVE: save}
+VERBS: dict[Verb, Action[Any]] = {
+    Verb.ACTIONS_SHOW: Action(SetOfMine, open_card),
+    Verb.ACTIONS_SAVE: Action(ActionsUpdate, save),
+}

@@ -68,13 +68,13 @@ def personal_only(turn: Turn) -> Outcome | None:
     return None if turn.chat.scope is Scope.PERSONAL else Outcome.say(PERSONAL_ONLY)
 
 
-async def chosen(services: Services, turn: Turn, verb: str, title: str) -> Membership | Outcome:
+async def chosen(services: Services, turn: Turn, verb: str, title: str,
+                 wanted: str = "") -> Membership | Outcome:
     """The membership the turn is about: the card's set, or the only one; else a choice or refusal."""
     elsewhere = personal_only(turn)
     if elsewhere is not None:
         return elsewhere
     mine = await memberships(services, turn)
-    wanted = str(turn.data.get("set_key", "") or "")
     if wanted:
         match = next((m for m in mine if m.set_def.key == wanted), None)
         if match is None:

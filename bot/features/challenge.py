@@ -5,13 +5,15 @@ saved. The set sees the current version at its next session (the session card's 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from bot.features.base import Handler, Services
+from bot.features.base import Action, Handler, Services
 from bot.features.between import chosen, reply
 from bot.rules.challenge import QUESTIONS, TEXT_MAX, TITLE_MAX, assess
 from bot.store.base import ChallengeRecord
 from bot.turns import Outcome, Turn
 from cards import between as cards
+from cards.payloads_between import ChallengeForm, SetOfMine
 from cards.verbs import Verb
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,11 @@ def _answer(value: object) -> bool | None:
 
 
 async def show(services: Services, turn: Turn, args: str) -> Outcome:
-    found = await chosen(services, turn, Verb.CHALLENGE_SHOW, "Refine your challenge")
+    return await open_card(services, turn, SetOfMine())
+
+
+async def open_card(services: Services, turn: Turn, choice: SetOfMine) -> Outcome:
+    found = await chosen(services, turn, Verb.CHALLENGE_SHOW, "Refine your challenge", choice.set_key)
     if isinstance(found, Outcome):
         return found
     current = await services.store.latest_challenge(found.set_def.key, found.officer.email)
@@ -38,11 +44,11 @@ async def show(services: Services, turn: Turn, args: str) -> Outcome:
                                             theme=found.theme, values=values, version=version))
 
 
-async def save(services: Services, turn: Turn, args: str) -> Outcome:
-    found = await chosen(services, turn, Verb.CHALLENGE_SHOW, "Refine your challenge")
+async def save(services: Services, turn: Turn, form: ChallengeForm) -> Outcome:
+    found = await chosen(services, turn, Verb.CHALLENGE_SHOW, "Refine your challenge", form.set_key)
     if isinstance(found, Outcome):
         return found
-    values = {k: str(turn.data.get(k, "") or "") for k in (cards.TITLE_ID, cards.TEXT_ID, *cards.ANSWER_IDS)}
+    values = form.values
     title, text = values[cards.TITLE_ID].strip(), values[cards.TEXT_ID].strip()
     answers = tuple(_answer(values[fid]) for fid in cards.ANSWER_IDS)
     errors: dict[str, str] = {}
@@ -57,7 +63,7 @@ async def save(services: Services, turn: Turn, args: str) -> Outcome:
             errors[fid] = f"Please answer question {question.number}."
     guidance = assess(answers)
     version = await services.store.challenge_versions(found.set_def.key, found.officer.email)
-    if errors or (guidance and str(turn.data.get("accept_as_is", "")) != "true"):
+    if errors or (guidance and not form.accept_as_is):
         return reply(turn, cards.challenge_card(set_key=found.set_def.key, set_title=found.title,
                                                 theme=found.theme, values=values, errors=errors,
                                                 guidance=guidance, version=version))
@@ -70,4 +76,7 @@ async def save(services: Services, turn: Turn, args: str) -> Outcome:
 
 
 COMMANDS: dict[str, Handler] = {"challenge": show}
-VERBS: dict[str, Handler] = {Verb.CHALLENGE_SHOW: show, Verb.CHALLENGE_SAVE: save}
+VERBS: dict[Verb, Action[Any]] = {
+    Verb.CHALLENGE_SHOW: Action(SetOfMine, open_card),
+    Verb.CHALLENGE_SAVE: Action(ChallengeForm, save),
+}

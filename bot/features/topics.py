@@ -5,14 +5,16 @@ is visible only inside its set (admins aside); `als topics SERIES` ranks a serie
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from bot.features.base import Handler, Services
+from bot.features.base import Action, Handler, Services
 from bot.features.between import memberships, personal_only, reply, who
 from bot.rules.programme import Programme, SetDef
 from bot.turns import Outcome, Turn
 from cards import between as between_cards
 from cards import topics as cards
 from cards.format import set_title
+from cards.payloads_between import SetOfMine, TopicProposal, TopicVote
 from cards.verbs import Verb
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,14 @@ async def _show(services: Services, turn: Turn, set_key: str, *, done: str = "",
 
 
 async def show(services: Services, turn: Turn, args: str) -> Outcome:
+    return await open_card(services, turn, SetOfMine())
+
+
+async def open_card(services: Services, turn: Turn, choice: SetOfMine) -> Outcome:
     if (elsewhere := personal_only(turn)) is not None:
         return elsewhere
     programme, sets = await _visible(services, turn)
-    wanted = str(turn.data.get("set_key", "") or "")
+    wanted = choice.set_key
     if wanted:
         return await _show(services, turn, wanted)
     if not sets:
@@ -71,13 +77,13 @@ async def show(services: Services, turn: Turn, args: str) -> Outcome:
                                                      "Which set's topics?"))
 
 
-async def propose(services: Services, turn: Turn, args: str) -> Outcome:
+async def propose(services: Services, turn: Turn, proposal: TopicProposal) -> Outcome:
     if (elsewhere := personal_only(turn)) is not None:
         return elsewhere
-    set_key = str(turn.data.get("set_key", "") or "")
+    set_key = proposal.set_key
     if set_key not in {m.set_def.key for m in await memberships(services, turn)}:
         return Outcome.say("Only the officers of a confirmed team in that set can propose topics for it.")
-    title = " ".join(str(turn.data.get(cards.TOPIC_ID, "") or "").split())
+    title = " ".join(proposal.topic.split())
     if len(title) < 3:
         return await _show(services, turn, set_key, error="Please write the topic in a few words.",
                            value=title)
@@ -91,18 +97,21 @@ async def propose(services: Services, turn: Turn, args: str) -> Outcome:
     return await _show(services, turn, set_key, done="Your topic is on the list, with your vote.")
 
 
-async def vote(services: Services, turn: Turn, args: str) -> Outcome:
+async def vote(services: Services, turn: Turn, ballot: TopicVote) -> Outcome:
     if (elsewhere := personal_only(turn)) is not None:
         return elsewhere
-    raw = str(turn.data.get("topic_id", ""))
-    topic_set = await services.store.topic_set(int(raw)) if raw.isdigit() else None
+    topic_set = await services.store.topic_set(ballot.topic_id)
     if topic_set is None or topic_set not in {m.set_def.key for m in await memberships(services, turn)}:
         return Outcome.say("Only the officers of a confirmed team in that set can vote on its topics.")
-    choice = str(turn.data.get("vote", "true")).lower() == "true"
-    await services.store.vote_topic(int(raw), _voter(turn), choice, turn.now)
+    choice = ballot.vote
+    await services.store.vote_topic(ballot.topic_id, _voter(turn), choice, turn.now)
     return await _show(services, turn, topic_set,
                        done="Your vote is counted." if choice else "Your vote is taken back.")
 
 
 COMMANDS: dict[str, Handler] = {"topics": show}
-VERBS: dict[str, Handler] = {Verb.TOPICS_SHOW: show, Verb.TOPICS_PROPOSE: propose, Verb.TOPICS_VOTE: vote}
+VERBS: dict[Verb, Action[Any]] = {
+    Verb.TOPICS_SHOW: Action(SetOfMine, open_card),
+    Verb.TOPICS_PROPOSE: Action(TopicProposal, propose),
+    Verb.TOPICS_VOTE: Action(TopicVote, vote),
+}
