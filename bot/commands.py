@@ -49,6 +49,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("challenge", "challenge", "See and refine your challenge, with the six questions", PERSONAL),
     Command("actions", "actions", "Update your team's actions before the next session", PERSONAL),
     Command("topics", "topics", "Propose and vote on topics for a deep dive in your set", PERSONAL),
+    # Evaluation and the report (bot.features.evaluation)
+    Command("evaluation", "evaluation", "Evaluate a set you took part in (open when its last session ends)",
+            PERSONAL),
+    Command("report", "report", "Facilitators: your set's figures: attendance, actions, evaluation",
+            PERSONAL),
 )
 
 

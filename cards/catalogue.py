@@ -17,6 +17,7 @@ from bot.rules.challenge import QUESTIONS
 from cards import booking, elements, signup
 from cards.attendance_examples import examples as attendance_examples
 from cards.between_examples import examples as between_examples
+from cards.evaluation_examples import examples as evaluation_examples
 from cards.help import help_card
 from cards.session_examples import examples as session_examples
 from cards.verbs import Verb
@@ -121,4 +122,5 @@ def examples() -> list[Example]:
         *session_examples(),
         *attendance_examples(),
         *between_examples(),
+        *evaluation_examples(),
     ]

@@ -52,3 +52,8 @@ class Verb(StrEnum):
     TOPICS_SHOW = "topics.show"
     TOPICS_PROPOSE = "topics.propose"
     TOPICS_VOTE = "topics.vote"
+    # Evaluation, the pulse and the facilitators' report (bot.features.evaluation)
+    EVALUATION_OPEN = "evaluation.open"
+    EVALUATION_SUBMIT = "evaluation.submit"
+    PULSE_SUBMIT = "pulse.submit"
+    REPORT_SHOW = "report.show"

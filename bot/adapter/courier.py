@@ -25,6 +25,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ChannelAccount, ConversationParameters, ConversationReference
 
 from bot.adapter.background import Background
+from bot.adapter.meeting_cues import MeetingCues
 from bot.features import mail_text
 from bot.store.base import ConversationRef, Notice, NoticeStatus, Pending, Store
 
@@ -91,6 +92,7 @@ class Courier(Background):
         self.admins = admins
         self.tenant_id = tenant_id
         self._wake = asyncio.Event()
+        self.cues: MeetingCues | None = None  # set by the meeting page (bot.adapter.live_web)
 
     @property
     def mail_enabled(self) -> bool:
@@ -125,9 +127,12 @@ class Courier(Background):
     async def deliver_due(self) -> int:
         """One round: returns how many notices it took."""
         pending = await self.store.claim_due(self.clock(), self.lease_seconds, self.batch)
+        claimed = len(pending)
+        if self.cues is not None:
+            pending = await self.cues.deliver(pending)  # in-meeting cues; the rest as messages
         for notice in pending:
             await self._deliver(notice)
-        return len(pending)
+        return claimed
 
     def _retry_at(self, notice: Pending) -> datetime:
         return self.clock() + timedelta(seconds=retry_delay(notice.attempts))

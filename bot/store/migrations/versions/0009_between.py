@@ -1,14 +1,14 @@
 """Between sessions: how each notice went out, session reminders, deep-dive topics (issue 12).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008 (issue 12 was given 0007 after 0006; chained after main's 0008 at the merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
