@@ -34,6 +34,10 @@ _OTHERS: tuple[Command, ...] = (
     Command("sets", "sets", "Programme admins: booking, confirmed teams and waiting lists", PERSONAL),
     Command("apologies", "apologies", "Tell the facilitator you cannot come to a session, and why", PERSONAL),
     Command("register", "register", "Facilitators: who attended each session of your set", CHATS),
+    # Between sessions (bot.features.between)
+    Command("challenge", "challenge", "See and refine your challenge, with the six questions", PERSONAL),
+    Command("actions", "actions", "Update your team's actions before the next session", PERSONAL),
+    Command("topics", "topics", "Propose and vote on topics for a deep dive in your set", PERSONAL),
     # Evaluation and the report (bot.features.evaluation)
     Command("evaluation", "evaluation", "Evaluate a set you took part in (open when its last session ends)",
             PERSONAL),
