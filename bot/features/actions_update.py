@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.features.base import Action, Handler, Services
-from bot.features.between import Membership, chosen, reply
+from bot.features.between import Membership, chosen
+from bot.features.people import answer
 from bot.rules.records import REVIEW_STATUSES, ActionItem, ActionReview, ReviewStatus
 from bot.turns import Outcome, Turn
 from cards import between as cards
@@ -73,7 +74,7 @@ async def open_card(services: Services, turn: Turn, choice: SetOfMine) -> Outcom
     if isinstance(found, Outcome):
         return found
     m, upcoming, number, items = found
-    return reply(turn, await _card(services, m, number, upcoming, items))
+    return answer(turn, await _card(services, m, number, upcoming, items))
 
 
 def _status(value: object) -> ReviewStatus | None:
@@ -88,14 +89,14 @@ async def save(services: Services, turn: Turn, update: ActionsUpdate) -> Outcome
     values = update.values
     if update.number != number:
         # The card was for other actions (a session has passed since): show the current ones.
-        return reply(turn, await _card(services, m, number, upcoming, items))
+        return answer(turn, await _card(services, m, number, upcoming, items))
     statuses = tuple((i.position, st) for i in items
                      if (st := _status(values.get(f"status_{i.position}"))) is not None)
     review = ActionReview(statuses, *(values.get(k, "")[:NOTE_MAX] for k in NOTE_IDS))
     await services.store.save_review(m.set_def.key, m.team.team_id, number, review, m.officer.email, turn.now)
     log.info("actions updated", extra={"set": m.set_def.key, "session": number})
     saved = await services.store.actions_of(m.set_def.key, m.team.team_id, number)
-    return reply(turn, await _card(services, m, number, upcoming, saved, saved=True))
+    return answer(turn, await _card(services, m, number, upcoming, saved, saved=True))
 
 
 COMMANDS: dict[str, Handler] = {"actions": show}

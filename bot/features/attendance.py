@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.commands import Scope
 from bot.features.base import Action, Handler, Services, as_action
+from bot.features.choosing import named_or_only
 from bot.features.people import answer, facilitator_key, identities, user_key, who
 from bot.rules import attendance as a
 from bot.rules.booking import Team
@@ -182,10 +183,8 @@ async def register(services: Services, turn: Turn, args: str) -> Outcome:
                                "personal chat with me.")
         return await _show(services, turn, programme, set_def)
     visible = [s for s in programme.sets if may_see_register(services, turn, s)]
-    wanted = args.strip().lower()
-    named = next((s for s in visible if s.key == wanted), None)
-    if named is not None or len(visible) == 1:
-        return await _show(services, turn, programme, named or visible[0])
+    if (named := named_or_only(visible, args)) is not None:
+        return await _show(services, turn, programme, named)
     choices = [(s.key, programme_set_title(programme, s)) for s in visible]
     return answer(turn, cards.register_choice_card(choices))
 

@@ -7,15 +7,15 @@ data may only name a set, and the sender must be an officer of an active team in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.commands import Scope
 from bot.features.base import Services
+from bot.features.people import answer, who
 from bot.rules import booking as b
 from bot.rules.programme import Programme, SetDef
 from bot.turns import Outcome, Turn
 from cards import between as cards
-from cards.format import set_title
+from cards.format import programme_set_title
 
 NOT_AN_OFFICER = ("You are not an officer of a team in a set yet, so there is nothing to show. Type "
                   "**sign up** to join one.")
@@ -30,22 +30,12 @@ class Membership:
 
     @property
     def title(self) -> str:
-        series = self.programme.series_by_key(self.set_def.series_key)
-        return set_title(series.title if series else "", self.set_def.name)
+        return programme_set_title(self.programme, self.set_def)
 
     @property
     def theme(self) -> str:
         series = self.programme.series_by_key(self.set_def.series_key)
         return series.theme if series else ""
-
-
-def who(turn: Turn) -> b.Who:
-    return b.Who(turn.person.aad_object_id, turn.person.email)
-
-
-def reply(turn: Turn, card: dict[str, Any]) -> Outcome:
-    # A button's answer replaces its card; typed text gets a new message.
-    return Outcome(card=card) if turn.verb else Outcome.show(card)
 
 
 async def memberships(services: Services, turn: Turn) -> list[Membership]:
@@ -84,8 +74,8 @@ async def chosen(services: Services, turn: Turn, verb: str, title: str,
         return Outcome.say(NOT_AN_OFFICER)
     if len(mine) == 1:
         return mine[0]
-    return reply(turn, cards.choose_set_card(title, verb, [(m.set_def.key, m.title) for m in mine],
-                                             "You are in more than one set: which one?"))
+    return answer(turn, cards.choose_set_card(title, verb, [(m.set_def.key, m.title) for m in mine],
+                                              "You are in more than one set: which one?"))
 
 
 async def delivery_line(services: Services, set_key: str) -> str:

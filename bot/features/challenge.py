@@ -8,7 +8,8 @@ import logging
 from typing import Any
 
 from bot.features.base import Action, Handler, Services
-from bot.features.between import chosen, reply
+from bot.features.between import chosen
+from bot.features.people import answer
 from bot.rules.challenge import QUESTIONS, TEXT_MAX, TITLE_MAX, assess
 from bot.store.base import ChallengeRecord
 from bot.turns import Outcome, Turn
@@ -40,8 +41,8 @@ async def open_card(services: Services, turn: Turn, choice: SetOfMine) -> Outcom
         values |= {fid: WORDS.get(a, "") if a is not None else ""
                    for fid, a in zip(cards.ANSWER_IDS, current.answers, strict=False)}
     version = await services.store.challenge_versions(found.set_def.key, found.officer.email)
-    return reply(turn, cards.challenge_card(set_key=found.set_def.key, set_title=found.title,
-                                            theme=found.theme, values=values, version=version))
+    return answer(turn, cards.challenge_card(set_key=found.set_def.key, set_title=found.title,
+                                             theme=found.theme, values=values, version=version))
 
 
 async def save(services: Services, turn: Turn, form: ChallengeForm) -> Outcome:
@@ -58,19 +59,19 @@ async def save(services: Services, turn: Turn, form: ChallengeForm) -> Outcome:
         errors[cards.TITLE_ID] = f"Please keep the title to {TITLE_MAX} characters."
     if len(text) > TEXT_MAX:
         errors[cards.TEXT_ID] = f"Please keep the challenge to {TEXT_MAX} characters."
-    for question, fid, answer in zip(QUESTIONS, cards.ANSWER_IDS, answers, strict=True):
-        if answer is None:
+    for question, fid, given in zip(QUESTIONS, cards.ANSWER_IDS, answers, strict=True):
+        if given is None:
             errors[fid] = f"Please answer question {question.number}."
     guidance = assess(answers)
     version = await services.store.challenge_versions(found.set_def.key, found.officer.email)
     if errors or (guidance and not form.accept_as_is):
-        return reply(turn, cards.challenge_card(set_key=found.set_def.key, set_title=found.title,
-                                                theme=found.theme, values=values, errors=errors,
-                                                guidance=guidance, version=version))
+        return answer(turn, cards.challenge_card(set_key=found.set_def.key, set_title=found.title,
+                                                 theme=found.theme, values=values, errors=errors,
+                                                 guidance=guidance, version=version))
     record = ChallengeRecord(found.set_def.key, found.officer.email, title, text, answers)
     now_version = await services.store.save_challenge(record, turn.now)
     log.info("challenge saved", extra={"set": found.set_def.key, "version": now_version})
-    return reply(turn, cards.challenge_saved_card(
+    return answer(turn, cards.challenge_saved_card(
         set_key=found.set_def.key, set_title=found.title, title=title, text_value=text, answers=answers,
         version=now_version, changed=now_version != version))
 

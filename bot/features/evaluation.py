@@ -19,7 +19,8 @@ from typing import Any
 from bot.config import ConfigError
 from bot.features.attendance import facilitates
 from bot.features.base import Action, Handler, Services
-from bot.features.people import answer, email_key, user_key, who
+from bot.features.choosing import named_or_only
+from bot.features.people import answer, recipient_key, who
 from bot.report import figures as fig
 from bot.rules import evaluation as ev
 from bot.rules.booking import Team
@@ -78,10 +79,6 @@ def _body(kind: str, card: Json, subject: str, line: str) -> dict[str, object]:
     that say what the card asks, without anything anyone wrote."""
     return {"card": card, "text": line, "kind": kind,
             "email": {"subject": subject, "lines": [line], "join_url": None}}
-
-
-def _recipient(aad_object_id: str | None, email: str) -> str:
-    return user_key(aad_object_id) if aad_object_id else email_key(email)
 
 
 def _last_ended(set_def: SetDef, ended: frozenset[tuple[str, int]], now: datetime) -> bool:
@@ -149,7 +146,7 @@ async def _pulses(services: Services, programme: Programme, set_def: SetDef,
         title = set_title(programme, set_def)
         card = cards.pulse_card(set_def.key, title, number)
         notices = [
-            Notice(_recipient(m.aad_object_id, m.email),
+            Notice(recipient_key(m.aad_object_id, m.email),
                    _body("pulse", card, "One question about today's Action Learning Set session",
                          cards.pulse_invite_text(title, number)),
                    f"pulse:{set_def.key}:{number}:{m.email}")
@@ -175,7 +172,7 @@ async def _evaluation(services: Services, programme: Programme, set_def: SetDef,
     card = cards.evaluation_card([opening])
     what = "reminder" if reminder else "evaluation"
     notices = [
-        Notice(_recipient(m.aad_object_id, m.email),
+        Notice(recipient_key(m.aad_object_id, m.email),
                _body(f"evaluation-{what}", card, "Your evaluation of your Action Learning Set",
                      cards.evaluation_invite_text(title, reminder=reminder)),
                f"{what}:{set_def.key}:{m.email}")
@@ -321,10 +318,8 @@ async def _show(services: Services, turn: Turn, programme: Programme, set_def: S
 async def report(services: Services, turn: Turn, args: str) -> Outcome:
     programme = await services.store.programme()
     visible = [s for s in programme.sets if may_see_report(services, turn, s)]
-    wanted = args.strip().lower()
-    named = next((s for s in visible if s.key == wanted), None)
-    if named is not None or len(visible) == 1:
-        return await _show(services, turn, programme, named or visible[0])
+    if (named := named_or_only(visible, args)) is not None:
+        return await _show(services, turn, programme, named)
     return answer(turn, cards.report_choice_card([(s.key, set_title(programme, s)) for s in visible]))
 
 

@@ -18,13 +18,13 @@ from typing import Any, Literal
 from bot.commands import Scope
 from bot.features import meeting
 from bot.features.base import Services
+from bot.features.people import identities_of
 from bot.rules import session as s
 from bot.rules.airtime import AirtimePhase
 from bot.rules.ground_rules import reminder
 from bot.rules.records import SessionRun
 from bot.turns import Chat, Kind, Person, Turn
 from cards.session import PHASE_TITLES, STAGE_TITLES
-from cards.verbs import Verb
 
 Role = Literal["facilitator", "member"]
 
@@ -43,18 +43,10 @@ ROW_LABELS = {
     s.RowStatus.AWAY: "not joined yet",
 }
 
-# The page's controls and the card verbs they stand for (the same handlers as the session card).
-CONTROLS: dict[str, Verb] = {
-    "next": Verb.MEETING_NEXT,
-    "pass": Verb.MEETING_PASS,
-    "back": Verb.MEETING_BACK,
-    "extend": Verb.MEETING_EXTEND,
-    "pause": Verb.MEETING_PAUSE,
-    "resume": Verb.MEETING_RESUME,
-    "skip": Verb.MEETING_SKIP,
-    "reflect": Verb.MEETING_REFLECT,
-    "end": Verb.MEETING_END,
-}
+# The controls the page has buttons for; what each stands for, and when it shows, is the facilitator
+# controls table's (the same handlers and the same stages as the session card's buttons).
+PAGE_CONTROLS = frozenset({"next", "pass", "back", "extend", "pause", "resume", "skip", "reflect", "end"})
+CONTROLS: dict[str, s.Control] = {c.name: c for c in s.CONTROLS if c.name in PAGE_CONTROLS}
 
 
 @dataclass(frozen=True)
@@ -67,8 +59,8 @@ class Viewer:
     name: str
 
     @property
-    def identities(self) -> list[str]:
-        return [i.lower() for i in (self.object_id, self.email) if i]
+    def identities(self) -> frozenset[str]:
+        return identities_of(self.object_id, self.email)
 
 
 @dataclass(frozen=True)
@@ -87,7 +79,7 @@ async def access(services: Services, chat_id: str, viewer: Viewer) -> Access | s
     if any(s.may_control(i, ctx.set_def.facilitators, services.admins) for i in ids):
         return Access(ctx, "facilitator")
     members = await services.store.set_members(ctx.set_def.key)
-    if any(m.email.lower() in ids or (m.aad_object_id or "").lower() in ids for m in members):
+    if any(identities_of(m.aad_object_id, m.email) & ids for m in members):
         return Access(ctx, "member")
     return NOT_A_MEMBER
 
@@ -148,20 +140,17 @@ def page_view(access: Access, run: SessionRun | None, now: datetime) -> dict[str
 
 
 def _controls(state: s.SessionState) -> list[str]:
-    """The controls that can do something now (the rules still decide when one is pressed)."""
-    if state.stage not in s.RUNNING:
-        return []
-    pause = "resume" if state.paused else "pause"
-    if state.stage is s.Stage.REFLECTION:
-        return [pause, "extend", "end"]
-    return ["next", "pass", "back", "extend", pause, "skip", "reflect", "end"]
+    """The controls that can do something now, as the session card shows their buttons (the rules
+    still decide when one is pressed)."""
+    return [c.name for c in CONTROLS.values() if c.button is not None and state.stage in c.button.stages
+            and (c.button.paused is None or c.button.paused == state.paused)]
 
 
 def control_turn(chat_id: str, viewer: Viewer, control: str, *, minutes: str | None = None,
                  team: str | None = None, now: datetime) -> Turn | None:
     """The card action a control stands for, as the viewer's own button press in the meeting chat."""
-    verb = CONTROLS.get(control)
-    if verb is None:
+    found = CONTROLS.get(control)
+    if found is None:
         return None
     data: dict[str, Any] = {}
     if control == "extend":
@@ -169,8 +158,8 @@ def control_turn(chat_id: str, viewer: Viewer, control: str, *, minutes: str | N
     if control == "skip":
         data["team"] = team or ""
     if control == "end":
-        # The chat's "End the session" asks first with a card; the page's own button is the
-        # facilitator's deliberate press (the page may ask before sending it).
+        # Sent once the facilitator has confirmed on the page, which asks first as the chat's card
+        # does (live.js); the session card's own "End the session" asks with a confirmation card.
         data["confirmed"] = True
     return Turn(
         kind=Kind.ACTION,
@@ -179,7 +168,7 @@ def control_turn(chat_id: str, viewer: Viewer, control: str, *, minutes: str | N
                       email=viewer.email),
         chat=Chat(id=chat_id, scope=Scope.GROUP_CHAT, tenant_id=viewer.tenant_id, is_meeting=True),
         now=now,
-        verb=verb.value,
+        verb=found.verb.value,
         data=data,
     )
 

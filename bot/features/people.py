@@ -15,9 +15,25 @@ from bot.rules.booking import Officer, Who
 from bot.turns import Outcome, Person, Turn
 
 
+def identities_of(*ids: str | None) -> frozenset[str]:
+    """Entra object ids and e-mail addresses as they are compared: lower-cased, blanks left out."""
+    return frozenset(i.lower() for i in ids if i)
+
+
 def identities(person: Person) -> frozenset[str]:
     """The person's Entra object id and profile e-mail address, lower-cased."""
-    return frozenset(i.lower() for i in (person.aad_object_id, person.email) if i)
+    return identities_of(person.aad_object_id, person.email)
+
+
+def officer_identities(officer: Officer) -> frozenset[str]:
+    """The ids a participant event or a signed-in page may name an officer by, lower-cased."""
+    return identities_of(officer.aad_object_id, officer.email)
+
+
+def identity(person: Person) -> str:
+    """The one key a record keeps for the person (a topic's votes): the Entra object id, else the
+    e-mail address, lower-cased."""
+    return (person.aad_object_id or person.email or "").lower()
 
 
 def who(turn: Turn) -> Who:
@@ -40,8 +56,14 @@ def sender_key(person: Person) -> str | None:
     return email_key(person.email) if person.email else None
 
 
+def recipient_key(aad_object_id: str | None, email: str) -> str:
+    """Someone known by both (an officer, a set's member): their Teams chat if they have been seen in
+    Teams, else their e-mail address."""
+    return user_key(aad_object_id) if aad_object_id else email_key(email)
+
+
 def officer_key(officer: Officer) -> str:
-    return user_key(officer.aad_object_id) if officer.aad_object_id else email_key(officer.email)
+    return recipient_key(officer.aad_object_id, officer.email)
 
 
 def facilitator_key(facilitator: str) -> str:

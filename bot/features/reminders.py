@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.features.base import Services
 from bot.features.mail_text import email_part
+from bot.features.people import officer_key
 from bot.rules import reminders as r
 from bot.rules import rotation
 from bot.rules.booking import Book, Officer, Team
@@ -30,10 +31,6 @@ KIND = "session-reminder"
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def recipient(officer: Officer) -> str:
-    return f"user:{officer.aad_object_id}" if officer.aad_object_id else f"email:{officer.email}"
 
 
 def leads_of(programme: Programme, set_def: SetDef, stored: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
@@ -116,7 +113,7 @@ def _notice(set_def: SetDef, title: str, slot: r.Slot, team: Team, officer: Offi
     }
     key = (f"{KIND}:{set_def.key}:{slot.number}:{slot.starts_at.isoformat()}:{slot.lead_minutes}:"
            f"{officer.email}")
-    return Notice(recipient(officer), body, key)
+    return Notice(officer_key(officer), body, key)
 
 
 async def sweep(services: Services, now: datetime) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.features.base import Services
 from bot.features.people import identities, sender_key
 from bot.rules import session as s
-from bot.rules.booking import Officer, Team
+from bot.rules.booking import Team
 from bot.rules.programme import Programme, Series, SetDef
 from bot.store.base import Notice
 from bot.turns import Kind, Outcome, Turn
@@ -49,11 +49,6 @@ async def load_context(services: Services, set_key: str) -> SetContext | None:
     book = await services.store.book(set_def.series_key)
     return SetContext(programme, set_def, programme.series_by_key(set_def.series_key),
                       book.confirmed(set_key))
-
-
-def officer_keys(officer: Officer) -> list[str]:
-    """The ids a participant event may name an officer by, lower-cased."""
-    return [k.lower() for k in (officer.aad_object_id, officer.email) if k]
 
 
 def may_run(services: Services, turn: Turn, set_def: SetDef) -> bool:

@@ -5,8 +5,9 @@ session runs, applied to its running order. They are hints (events go missing); 
 from __future__ import annotations
 
 from bot.features.base import Services
-from bot.features.meeting.context import load_context, officer_keys
+from bot.features.meeting.context import load_context
 from bot.features.meeting.effects import apply_command
+from bot.features.people import identities_of, officer_identities
 from bot.rules import session as s
 from bot.turns import Outcome, Turn
 
@@ -15,12 +16,11 @@ LEAVE = "meeting.leave"
 
 
 def _members(turn: Turn) -> list[str]:
-    found = []
+    found: list[str] = []
     for member in turn.data.get("members") or []:
         user = member.get("user") if isinstance(member, dict) else None
         aad = user.get("aadObjectId") if isinstance(user, dict) else None
-        if aad:
-            found.append(str(aad).lower())
+        found += identities_of(str(aad) if aad else None)
     return found
 
 
@@ -36,7 +36,7 @@ async def participants(services: Services, turn: Turn, args: str) -> Outcome:
         return Outcome()
     here = {m for m, inside in (await services.store.presence(turn.chat.id)).items() if inside}
     for team in ctx.teams:
-        keys = [k for o in team.officers for k in officer_keys(o)]
+        keys = [k for o in team.officers for k in officer_identities(o)]
         if not any(m in keys for m in members):
             continue
         if joined:

@@ -12,10 +12,10 @@ from bot.features.meeting.context import (
     SetContext,
     load_context,
     may_run,
-    officer_keys,
     privately,
 )
 from bot.features.meeting.effects import apply_command
+from bot.features.people import officer_identities
 from bot.rules import rotation
 from bot.rules import session as s
 from bot.turns import Kind, Outcome, Reply, Turn
@@ -57,7 +57,7 @@ async def start_command(services: Services, ctx: SetContext, chat_id: str, numbe
         # not joined yet; without any events (they are not reliable) everyone is taken as here.
         here = {m for m, inside in present.items() if inside}
         not_joined = {t.team_id for t in ctx.teams
-                      if not any(k in here for o in t.officers for k in officer_keys(o))}
+                      if not any(k in here for o in t.officers for k in officer_identities(o))}
     updates: list[str] = []
     earlier = [r for r in await services.store.session_runs_of(set_def.key) if r.number < number]
     if ctx.series is not None and ctx.series.format == "few" and ctx.series.presenters_per_session:
