@@ -8,13 +8,15 @@ name and converted by their type (Starlette's path converters do the same): `str
 Teams merges a card's inputs into the data of the action pressed, and an input wins over the
 button's own value of the same name. A field marked `input_field()` is filled from an input on the
 card and is not written into the button; every other field is the button's own, and its name must
-differ from every input id on the card (a test checks each card of the catalogue).
+differ from every input id on the card (a test checks each card of the catalogue). A form of many
+inputs read together (`inputs_field`) gets the whole data; a `flag_field` is written only when set.
+Every feature's payloads (session, between sessions, evaluation) are declared this way.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self, get_type_hints
 
@@ -22,6 +24,8 @@ from bot.rules import nomination as n
 from bot.rules.refusal import Refusal
 
 INPUT = "input"
+READ = "read"  # a field read from the action's whole data by a function, not by its name
+FLAG = "flag"  # a flag the button carries only when it is set
 EMPTY_FORM = n.from_card_data({})
 BROKEN = Refusal("That button did not carry what I need. Type **help** to start again.")
 
@@ -29,6 +33,17 @@ BROKEN = Refusal("That button did not carry what I need. Type **help** to start 
 def input_field(default: Any = "") -> Any:
     """A field filled from one of the card's inputs rather than written into the button."""
     return field(default=default, metadata={INPUT: True})
+
+
+def inputs_field(default: Any, read: Callable[[Mapping[str, Any]], Any]) -> Any:
+    """A field filled from several of the card's inputs at once: `read` gets the action's whole data."""
+    return field(default=default, metadata={INPUT: True, READ: read})
+
+
+def flag_field() -> Any:
+    """A flag written into the button, as "true", only when it is set: the other buttons of the same
+    card leave it out, so pressing one of them does not carry it."""
+    return field(default=False, metadata={FLAG: True})
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -63,6 +78,9 @@ class Payload:
         values: dict[str, Any] = {}
         hints = _hints(cls)
         for f in dataclasses.fields(cls):
+            if (read := f.metadata.get(READ)) is not None:
+                values[f.name] = read(data)
+                continue
             if f.name not in data:
                 if f.default is dataclasses.MISSING:
                     return BROKEN
@@ -74,9 +92,10 @@ class Payload:
         return cls(**values)
 
     def data(self) -> dict[str, Any]:
-        """What the button carries: every field that is not filled from an input."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if not f.metadata.get(INPUT)}
+        """What the button carries: every field that is not filled from an input (a flag only if set)."""
+        return {f.name: "true" if f.metadata.get(FLAG) else getattr(self, f.name)
+                for f in dataclasses.fields(self)
+                if not f.metadata.get(INPUT) and not (f.metadata.get(FLAG) and not getattr(self, f.name))}
 
     @classmethod
     def button_keys(cls) -> frozenset[str]:
@@ -118,22 +137,9 @@ class Nomination(Payload):
 
     set_key: str
     submission_id: str = ""
-    accept_as_is: bool = False
-    form: n.SignUpForm = field(default=EMPTY_FORM, metadata={INPUT: True})
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Self | Refusal:
-        parsed = super().parse({k: v for k, v in data.items() if k != "form"})
-        if isinstance(parsed, Refusal):
-            return parsed
-        return dataclasses.replace(parsed, form=n.from_card_data(data))
-
-    def data(self) -> dict[str, Any]:
-        # Only "Submit as it is" carries the flag; the other buttons leave it out.
-        written = super().data()
-        if written.pop("accept_as_is"):
-            written["accept_as_is"] = "true"
-        return written
+    accept_as_is: bool = flag_field()  # only "Submit as it is" carries it
+    # The rules' own reader of the sign-up form; `inputs_field` is a dataclasses.field, made once.
+    form: n.SignUpForm = inputs_field(EMPTY_FORM, n.from_card_data)  # noqa: RUF009
 
 
 # The apologies card's own input ids: which session, and why not.

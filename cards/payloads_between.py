@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 from bot.rules.challenge import QUESTIONS
-from bot.rules.refusal import Refusal
-from cards.payloads import Payload, input_field
+from cards.payloads import Payload, flag_field, input_field, inputs_field
 
 TITLE_ID, TEXT_ID = "challenge_title", "challenge_text"
 ANSWER_IDS = tuple(f"suitability_{q.number}" for q in QUESTIONS)
 NOTE_IDS = ("worked_well", "worked_less_well", "learning")
 TOPIC_ID = "topic"
+
+
+def _challenge_entries(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    keys = (TITLE_ID, TEXT_ID, *ANSWER_IDS)
+    return tuple((k, data[k] if isinstance(data.get(k), str) else "") for k in keys)
+
+
+def _update_entries(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in data.items()
+                 if isinstance(v, str) and (k in NOTE_IDS or k.startswith("status_")))
 
 
 @dataclass(frozen=True)
@@ -29,27 +37,12 @@ class ChallengeForm(Payload):
     """A refined challenge: the set from the button, the title, text and six answers from the card."""
 
     set_key: str
-    accept_as_is: bool = False
-    entries: tuple[tuple[str, str], ...] = input_field(())  # (input id, value)
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Self | Refusal:
-        parsed = super().parse({k: v for k, v in data.items() if k != "entries"})
-        if isinstance(parsed, Refusal):
-            return parsed
-        keys = (TITLE_ID, TEXT_ID, *ANSWER_IDS)
-        entries = tuple((k, data[k] if isinstance(data.get(k), str) else "") for k in keys)
-        return dataclasses.replace(parsed, entries=entries)
+    accept_as_is: bool = flag_field()
+    entries: tuple[tuple[str, str], ...] = inputs_field((), _challenge_entries)  # (input id, value)
 
     @property
     def values(self) -> dict[str, str]:
         return dict(self.entries)
-
-    def data(self) -> dict[str, Any]:
-        written = super().data()
-        if not written.pop("accept_as_is"):
-            return written
-        return {**written, "accept_as_is": "true"}
 
 
 @dataclass(frozen=True)
@@ -58,16 +51,7 @@ class ActionsUpdate(Payload):
 
     set_key: str
     number: int
-    entries: tuple[tuple[str, str], ...] = input_field(())  # (input id, value)
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Self | Refusal:
-        parsed = super().parse({k: v for k, v in data.items() if k != "entries"})
-        if isinstance(parsed, Refusal):
-            return parsed
-        entries = tuple((k, v) for k, v in data.items()
-                        if isinstance(v, str) and (k in NOTE_IDS or k.startswith("status_")))
-        return dataclasses.replace(parsed, entries=entries)
+    entries: tuple[tuple[str, str], ...] = inputs_field((), _update_entries)  # (input id, value)
 
     @property
     def values(self) -> dict[str, str]:

@@ -10,9 +10,30 @@ from typing import Any, Self
 
 from bot.rules.records import MAX_ACTIONS
 from bot.rules.refusal import Refusal
-from cards.payloads import Payload, input_field
+from cards.payloads import Payload, input_field, inputs_field
 
 MAX_POSITIONS = 20
+
+
+def _positions(data: Mapping[str, Any]) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for i in range(1, MAX_POSITIONS):
+        value = data.get(f"position_{i}")
+        if value is None:
+            break
+        if isinstance(value, str) and value and value not in chosen:
+            chosen.append(value)
+    return tuple(chosen)
+
+
+def _action_texts(data: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(data.get(f"action_{i}", "") or "") for i in range(1, MAX_ACTIONS + 1))
+
+
+def _statuses(data: Mapping[str, Any]) -> tuple[tuple[int, str], ...]:
+    """A status per action position, from the card's "status_N" choices."""
+    return tuple((i, str(data[f"status_{i}"])) for i in range(1, MAX_ACTIONS + 1)
+                 if isinstance(data.get(f"status_{i}"), str))
 
 
 @dataclass(frozen=True)
@@ -40,18 +61,7 @@ class TeamPicked(Payload):
 class NewOrder(Payload):
     """The teams chosen for positions 1, 2, ... on the order card, each once, in order."""
 
-    teams: tuple[str, ...] = input_field(())
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Self | Refusal:
-        chosen: list[str] = []
-        for i in range(1, MAX_POSITIONS):
-            value = data.get(f"position_{i}")
-            if value is None:
-                break
-            if isinstance(value, str) and value and value not in chosen:
-                chosen.append(value)
-        return cls(tuple(chosen))
+    teams: tuple[str, ...] = inputs_field((), _positions)
 
 
 @dataclass(frozen=True)
@@ -94,35 +104,17 @@ class TeamSession(Payload):
 class ActionsForm(TeamSession):
     """The actions a presenter sets: up to MAX_ACTIONS texts from the card's inputs."""
 
-    texts: tuple[str, ...] = input_field(())
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Self | Refusal:
-        parsed = super().parse(data)
-        if isinstance(parsed, Refusal):
-            return parsed
-        texts = tuple(str(data.get(f"action_{i}", "") or "") for i in range(1, MAX_ACTIONS + 1))
-        return cls(parsed.set_key, parsed.number, parsed.team_id, texts)
+    texts: tuple[str, ...] = inputs_field((), _action_texts)
 
 
 @dataclass(frozen=True)
 class ReviewForm(TeamSession):
     """The review of a team's actions: a status per action position and three notes."""
 
-    statuses: tuple[tuple[int, str], ...] = input_field(())
+    statuses: tuple[tuple[int, str], ...] = inputs_field((), _statuses)
     worked_well: str = input_field()
     worked_less_well: str = input_field()
     learning: str = input_field()
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Self | Refusal:
-        parsed = super().parse({k: v for k, v in data.items() if not k.startswith("status_")})
-        if isinstance(parsed, Refusal):
-            return parsed
-        statuses = tuple((i, str(data[f"status_{i}"])) for i in range(1, MAX_ACTIONS + 1)
-                         if isinstance(data.get(f"status_{i}"), str))
-        return cls(parsed.set_key, parsed.number, parsed.team_id, statuses, parsed.worked_well,
-                   parsed.worked_less_well, parsed.learning)
 
 
 @dataclass(frozen=True)

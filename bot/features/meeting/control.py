@@ -77,12 +77,21 @@ async def run_command(services: Services, turn: Turn, found: tuple[SetContext, S
     return Outcome.say(DONE) if turn.kind is Kind.ACTION else Outcome()
 
 
-async def control(services: Services, turn: Turn, command: s.Command | str) -> Outcome:
+async def _running_or_answer(services: Services, turn: Turn) -> tuple[SetContext, SessionRun] | Outcome:
+    """The set and run of this chat, or what to answer instead: the refusal, to the sender alone,
+    or silence."""
     found = await running(services, turn)
     if found is None:
         return Outcome()
     if isinstance(found, str):
         return await privately(services, turn, found)
+    return found
+
+
+async def control(services: Services, turn: Turn, command: s.Command | str) -> Outcome:
+    found = await _running_or_answer(services, turn)
+    if isinstance(found, Outcome):
+        return found
     return await run_command(services, turn, found, command)
 
 
@@ -143,11 +152,9 @@ def _from_card(entry: s.Control, payload: Payload, ctx: SetContext) -> s.Command
 
 
 async def _pressed(services: Services, turn: Turn, entry: s.Control, payload: Payload) -> Outcome:
-    found = await running(services, turn)
-    if found is None:
-        return Outcome()
-    if isinstance(found, str):
-        return await privately(services, turn, found)
+    found = await _running_or_answer(services, turn)
+    if isinstance(found, Outcome):
+        return found
     command = _from_card(entry, payload, found[0])
     if command == CHOOSE_TEAM:
         return Outcome.say(CHOOSE_TEAM)
@@ -175,11 +182,9 @@ def _facilitator_only(turn: Turn, form: str, title: str, line: str, answer: str)
 
 async def order(services: Services, turn: Turn, args: str) -> Outcome:
     """The form to put the teams still to come in a new order, for the facilitator alone."""
-    found = await running(services, turn)
-    if found is None:
-        return Outcome()
-    if isinstance(found, str):
-        return await privately(services, turn, found)
+    found = await _running_or_answer(services, turn)
+    if isinstance(found, Outcome):
+        return found
     if not s.pending(found[1].state):
         return await privately(services, turn, s.ROUNDS_OVER)
     return _facilitator_only(turn, "order", "Change the running order",
@@ -196,11 +201,9 @@ async def end_pressed(services: Services, turn: Turn, payload: Ending) -> Outcom
 
 async def end(services: Services, turn: Turn, args: str) -> Outcome:
     """Ending asks first."""
-    found = await running(services, turn)
-    if found is None:
-        return Outcome()
-    if isinstance(found, str):
-        return await privately(services, turn, found)
+    found = await _running_or_answer(services, turn)
+    if isinstance(found, Outcome):
+        return found
     if found[1].state.stage not in s.RUNNING:
         return await privately(services, turn, s.ENDED)
     return _facilitator_only(turn, "end", f"End session {found[1].number}?",

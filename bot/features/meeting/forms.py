@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.features.base import Services
-from bot.features.meeting.context import SetContext, load_context
+from bot.features.meeting.context import load_context
 from bot.features.people import answer, who
 from bot.rules.booking import Team
 from bot.rules.records import REVIEW_STATUSES, ActionReview, ReflectionKind, ReviewStatus
@@ -20,13 +20,14 @@ NOT_A_MEMBER = "Only the officers of that team can do that."
 NOT_IN_SET = "Only the members of this set can send reflections for it."
 
 
-async def _own_team(services: Services, turn: Turn, form: TeamSession) -> tuple[SetContext, Team] | None:
+async def _own_team(services: Services, turn: Turn, form: TeamSession) -> Team | None:
+    """The sender's own active team that the form names, if the form's set has that session."""
     mine = [t for t in await services.store.teams_of(who(turn))
             if t.team_id == form.team_id and t.set_key == form.set_key and t.active]
     ctx = await load_context(services, form.set_key) if mine else None
     if ctx is None or not 1 <= form.number <= len(ctx.set_def.sessions):
         return None
-    return ctx, mine[0]
+    return mine[0]
 
 
 def _email(turn: Turn, team: Team) -> str:
@@ -35,11 +36,10 @@ def _email(turn: Turn, team: Team) -> str:
 
 
 async def save_actions(services: Services, turn: Turn, form: ActionsForm) -> Outcome:
-    own = await _own_team(services, turn, form)
-    if own is None:
+    team = await _own_team(services, turn, form)
+    if team is None:
         return Outcome.say(NOT_A_MEMBER)
-    ctx, team = own
-    key, number = ctx.set_def.key, form.number
+    key, number = form.set_key, form.number
     email = _email(turn, team)
     await services.store.save_actions(key, team.team_id, number, email, list(form.texts), turn.now)
     saved = await services.store.actions_of(key, team.team_id, number)
@@ -52,11 +52,10 @@ def _review_status(value: object) -> ReviewStatus | None:
 
 
 async def save_review(services: Services, turn: Turn, form: ReviewForm) -> Outcome:
-    own = await _own_team(services, turn, form)
-    if own is None:
+    team = await _own_team(services, turn, form)
+    if team is None:
         return Outcome.say(NOT_A_MEMBER)
-    ctx, team = own
-    key, number = ctx.set_def.key, form.number
+    key, number = form.set_key, form.number
     positions = {i.position for i in await services.store.actions_of(key, team.team_id, number)}
     statuses = tuple((position, st) for position, value in form.statuses
                      if position in positions and (st := _review_status(value)) is not None)
