@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot.rules.airtime import AirtimeSettings, PhaseShares
+from bot.rules.session import Stage
 from tests.live_harness import live_meeting, resource
 from tests.standins.teams import TENANT, TeamsStandIn, User
 from tests.transcript import FACILITATOR, MEMBER, Clock, Meeting, first_session_start
@@ -213,6 +214,29 @@ async def test_the_facilitator_controls_the_session_by_mouse_and_keyboard(
     assert str(await page.evaluate("window.sharedToStage")).endswith("/meeting/")
     # The same change seen in the chat's session card.
     assert "Bury Council: skipped" in await m.session_card()
+
+
+async def test_ending_from_the_page_asks_first_like_the_session_card(browser: Browser, live: Meeting) -> None:
+    m = live
+    await m.say(FACILITATOR, "start")
+    page = await open_page(browser, m, FACILITATOR)
+    frame = app(page)
+    end = frame.get_by_role("button", name="End the session", exact=True)
+    await end.click()
+    await wait_text(page, "#end-title", "End session 1?")
+    assert await frame.locator(":focus").get_attribute("id") == "end-no"  # the safe answer first
+    await frame.get_by_role("button", name="Not yet").click()
+    assert not await frame.locator("#end-confirm").is_visible()
+    await page.wait_for_timeout(300)
+    assert (await m.state()).stage is not Stage.ENDED
+    await end.click()
+    await page.keyboard.press("Escape")  # Escape is "Not yet" too
+    assert not await frame.locator("#end-confirm").is_visible()
+    await end.click()
+    await frame.get_by_role("button", name="Yes, end the session").click()
+    await wait_text(page, "#clock-note", "The session has ended.")
+    assert (await m.state()).stage is Stage.ENDED
+    assert "Ended" in await m.session_card()
 
 
 async def test_without_a_valid_token_the_page_says_how_to_open_it_in_teams(

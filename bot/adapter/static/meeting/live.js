@@ -185,6 +185,7 @@
     box.hidden = !show;
     if (!show) { return; }
     var available = s.controls || [];
+    if (available.indexOf("end") < 0) { $("end-confirm").hidden = true; }
     box.querySelectorAll("button[data-control]").forEach(function (b) {
       var on = available.indexOf(b.getAttribute("data-control")) >= 0;
       b.hidden = !on;
@@ -256,8 +257,32 @@
     follow();
   }
 
+  // "End the session" asks first, as the session card's button does; only "Yes" sends it.
+  function askToEnd() {
+    $("end-title").textContent = state && state.session ? "End session " + state.session + "?" :
+      "End the session?";
+    $("end-confirm").hidden = false;
+    $("end-no").focus();
+  }
+
+  function keepGoing() {
+    $("end-confirm").hidden = true;
+    $("controls").querySelector("button[data-control=end]").focus();
+  }
+
   document.querySelectorAll("button[data-control]").forEach(function (b) {
-    b.addEventListener("click", function () { control(b.getAttribute("data-control")); });
+    b.addEventListener("click", function () {
+      var name = b.getAttribute("data-control");
+      if (name === "end") { askToEnd(); } else { control(name); }
+    });
+  });
+  $("end-yes").addEventListener("click", function () {
+    $("end-confirm").hidden = true;
+    control("end");
+  });
+  $("end-no").addEventListener("click", keepGoing);
+  $("end-confirm").addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { keepGoing(); }
   });
   setInterval(tick, 250);
 
