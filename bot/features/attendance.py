@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.commands import Scope
 from bot.features.base import Action, Handler, Services, as_action
-from bot.features.choosing import named_or_only
+from bot.features.choosing import chosen_set, named_or_only
 from bot.features.people import answer, facilitator_key, identities, user_key, who
 from bot.rules import attendance as a
 from bot.rules.booking import Team
@@ -190,11 +190,8 @@ async def register(services: Services, turn: Turn, args: str) -> Outcome:
 
 
 async def register_show(services: Services, turn: Turn, choice: RegisterChoice) -> Outcome:
-    programme = await services.store.programme()
-    set_def = programme.set_by_key(choice.set_key)
-    if set_def is None:
-        return Outcome.say(NOT_ALLOWED)
-    return await _show(services, turn, programme, set_def)
+    found = await chosen_set(services.store, choice.set_key)
+    return Outcome.say(NOT_ALLOWED) if found is None else await _show(services, turn, *found)
 
 
 COMMANDS: dict[str, Handler] = {"apologies": apologies, "register": register}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.rules.programme import SetDef
+from bot.rules.programme import Programme, SetDef
+from bot.store.base import Store
 
 
 def named_or_only(sets: Sequence[SetDef], words: str) -> SetDef | None:
@@ -15,3 +16,10 @@ def named_or_only(sets: Sequence[SetDef], words: str) -> SetDef | None:
     if named is not None:
         return named
     return sets[0] if len(sets) == 1 else None
+
+
+async def chosen_set(store: Store, set_key: str) -> tuple[Programme, SetDef] | None:
+    """The programme and the set a card's choice names; None if there is no such set (any more)."""
+    programme = await store.programme()
+    set_def = programme.set_by_key(set_key)
+    return None if set_def is None else (programme, set_def)

@@ -19,7 +19,7 @@ from typing import Any
 from bot.config import ConfigError
 from bot.features.attendance import facilitates
 from bot.features.base import Action, Handler, Services
-from bot.features.choosing import named_or_only
+from bot.features.choosing import chosen_set, named_or_only
 from bot.features.people import answer, recipient_key, who
 from bot.report import figures as fig
 from bot.rules import evaluation as ev
@@ -324,11 +324,8 @@ async def report(services: Services, turn: Turn, args: str) -> Outcome:
 
 
 async def report_show(services: Services, turn: Turn, chosen: cards.ReportChoice) -> Outcome:
-    programme = await services.store.programme()
-    set_def = programme.set_by_key(chosen.set_key)
-    if set_def is None:
-        return Outcome.say(NOT_ALLOWED)
-    return await _show(services, turn, programme, set_def)
+    found = await chosen_set(services.store, chosen.set_key)
+    return Outcome.say(NOT_ALLOWED) if found is None else await _show(services, turn, *found)
 
 
 COMMANDS: dict[str, Handler] = {"evaluation": evaluation, "report": report}

@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot is imported anywhere: no display, no GUI toolkit
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -55,6 +56,19 @@ def _svg(figure: Figure, alt: str) -> str:
     return re.sub(r"<svg\b([^>]*)>", rf'<svg\1 role="img"><title>{escaped}</title>', text, count=1)
 
 
+def _stacked_columns(axes: Axes, labels: list[str], unit: str,
+                     parts: Sequence[tuple[str, str, list[int]]]) -> None:
+    """Columns of whole `unit`s, each part (legend label, colour, a value per column) stacked on the
+    ones before it, with the legend beside the chart."""
+    bottom = [0] * len(labels)
+    for label, colour, values in parts:
+        axes.bar(labels, values, bottom=bottom, color=colour, label=label)
+        bottom = [a + b for a, b in zip(bottom, values, strict=True)]
+    axes.set_ylabel(unit)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+
+
 def attendance_chart(figures: SetFigures) -> Chart | None:
     taken = [s for s in figures.sessions if s.collected]
     if not taken:
@@ -62,16 +76,11 @@ def attendance_chart(figures: SetFigures) -> Chart | None:
     with plt.rc_context(_STYLE):
         figure, axes = plt.subplots(figsize=(6, 2.6))
         labels = [f"Session {s.number}" for s in taken]
-        attended = [s.attended or 0 for s in taken]
-        apologies = [s.apologies for s in taken]
-        absent = [s.absent or 0 for s in taken]
-        axes.bar(labels, attended, color=GOOD, label="Attended")
-        axes.bar(labels, apologies, bottom=attended, color=WARN, label="Apologies")
-        axes.bar(labels, absent, bottom=[a + b for a, b in zip(attended, apologies, strict=True)],
-                 color=BAD, label="Absent without notice")
-        axes.set_ylabel("Officers")
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+        _stacked_columns(axes, labels, "Officers", (
+            ("Attended", GOOD, [s.attended or 0 for s in taken]),
+            ("Apologies", WARN, [s.apologies for s in taken]),
+            ("Absent without notice", BAD, [s.absent or 0 for s in taken]),
+        ))
         alt = "Attendance by session: " + "; ".join(
             f"session {s.number}: {s.attended} attended, {s.apologies} apologies, {s.absent} absent without "
             f"notice, of {s.expected}" for s in taken) + "."
@@ -126,19 +135,12 @@ def outcomes_chart(figures: SetFigures) -> Chart | None:
     with plt.rc_context(_STYLE):
         figure, axes = plt.subplots(figsize=(6, 2.4))
         labels = [f"Set in session {o.number}" for o in rows]
-        parts: Sequence[tuple[str, str, list[int]]] = (
+        _stacked_columns(axes, labels, "Actions", (
             ("Done", GOOD, [o.done for o in rows]),
             ("Partly", WARN, [o.partly for o in rows]),
             ("Not done", BAD, [o.not_done for o in rows]),
             ("Not reviewed yet", GREY, [o.not_reviewed for o in rows]),
-        )
-        bottom = [0] * len(rows)
-        for label, colour, values in parts:
-            axes.bar(labels, values, bottom=bottom, color=colour, label=label)
-            bottom = [a + b for a, b in zip(bottom, values, strict=True)]
-        axes.set_ylabel("Actions")
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+        ))
         alt = "Actions and their review: " + "; ".join(
             f"set in session {o.number}: {o.total} actions, {o.done} done, {o.partly} partly, "
             f"{o.not_done} not done, {o.not_reviewed} not reviewed yet" for o in rows) + "."

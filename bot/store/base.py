@@ -20,6 +20,7 @@ from bot.rules.records import (
     ReflectionKind,
     SessionRun,
 )
+from bot.rules.reminders import Slot
 
 
 @dataclass(frozen=True)
@@ -149,15 +150,9 @@ class NoticeStatus:
 
 
 @dataclass(frozen=True)
-class ReminderCandidate:
-    """A session reminder that may fall due, and the notice to queue if it is sent."""
+class ReminderCandidate(Slot):
+    """A session reminder that may fall due (the rules' slot), and the notice to queue if it is sent."""
 
-    set_key: str
-    number: int
-    starts_at: datetime
-    lead_minutes: int
-    officer_email: str
-    due_at: datetime
     placed_at: datetime | None
     skip: str | None  # why not to send it when due (apologies, started), else None
     notice: Notice | None
