@@ -243,6 +243,14 @@ async def test_an_erased_officer_is_gone_everywhere_and_the_counts_stay(
     assert figures(await series_report(store, SERIES, today(), min_answers=3)) == titles_erased(before, [TOPIC])
     assert await mentions(store, traces("kim.lee@wigan.gov.uk")) != []  # the others are untouched
 
+    # Their rows stay for the counts, under pseudonyms: the reminder sweep finds them, and queues nothing.
+    session_3 = programme(today()).set_by_key(TUE).sessions[2].start_utc  # type: ignore[union-attr]
+    assert await reminders.sweep(report_bot.app[BOT].services, session_3 - timedelta(hours=1, seconds=-20)) > 0
+    async with store.read() as conn:
+        queued = (await conn.execute(sa.text("SELECT recipient FROM outbox"))).scalars().all()
+    lee = OFFICERS["lee.brown@bury.gov.uk"]
+    assert f"user:{lee.aad_object_id}" in queued and not [r for r in queued if "erased" in r]
+
     out = tmp_path / "out"
     assert await run_cli(monkeypatch, database_url, "export", TUE, "--out", str(out / "export")) == 0
     assert await run_cli(monkeypatch, database_url, "report", SERIES, "--out", str(out / "report")) == 0
