@@ -75,7 +75,9 @@ def _programme_load(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
     async def work(store: SqlStore) -> int:
-        saved = await store.save_programme(programme, datetime.now(UTC))
+        from bot.features.booking import save_programme
+
+        saved = await save_programme(store, programme, datetime.now(UTC))
         print(f"loaded {len(programme.series)} series and {len(programme.sets)} sets from {path}")
         print(f"  created: {', '.join(saved.created) or 'nothing'}")
         print(f"  updated: {', '.join(saved.updated) or 'nothing'}")

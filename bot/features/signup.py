@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.features.base import Handler, Services
+from bot.features.booking import booking_of
+from bot.features.change import Lost
 from bot.rules import booking as b
 from bot.rules import nomination as n
 from bot.rules.challenge import assess
@@ -128,8 +130,34 @@ def _deciding(
     return change
 
 
-def _answer(programme: Programme, result: BookChange) -> dict[str, Any]:
+async def _decide(
+    services: Services,
+    programme: Programme,
+    series_key: str,
+    event: b.Event,
+    sender: b.Who | None,
+    now: datetime,
+    record: Callable[[Sequence[b.Effect]], tuple[ChallengeRecord, ...]] | None = None,
+) -> BookChange | Lost:
+    """Decide through the batching decider (bot.features.booking); kick the courier once saved."""
+
+    def tell(after: b.Book, effects: Sequence[b.Effect]) -> tuple[Notice, ...]:
+        return notices_for(programme, after, effects, sender)
+
+    booking = booking_of(services.store)
+    if record is None:
+        result = await booking.decide(series_key, event, now, tell=tell)
+    else:
+        result = await booking.decide(series_key, event, now, tell=tell, record=record)
+    if isinstance(result, BookChange) and result.notices:
+        services.kick()
+    return result
+
+
+def _answer(programme: Programme, result: BookChange | Lost) -> dict[str, Any]:
     """The card that answers the sender, from the first effect that concerns them."""
+    if isinstance(result, Lost):
+        return signup_cards.refused_card(result.message)
     for effect in result.effects:
         match effect:
             case b.Confirmed(team=team) | b.Waitlisted(team=team) | b.Committed(team=team):
@@ -145,6 +173,10 @@ def _answer(programme: Programme, result: BookChange) -> dict[str, Any]:
     return signup_cards.refused_card("Nothing was changed.")
 
 
+def _names(result: BookChange | Lost) -> list[str]:
+    return [type(e).__name__ for e in result.effects] if isinstance(result, BookChange) else ["Lost"]
+
+
 def _reply(turn: Turn, card: dict[str, Any]) -> Outcome:
     # A button's answer replaces its card; typed text gets a new message.
     return Outcome(card=card) if turn.verb else Outcome.show(card)
@@ -152,12 +184,13 @@ def _reply(turn: Turn, card: dict[str, Any]) -> Outcome:
 
 async def _options(services: Services, programme: Programme) -> list[SetOption]:
     options: list[SetOption] = []
+    tallies = await services.store.booking_tallies()  # counted, never the whole book (a rush)
     for series in programme.series:
-        book = await services.store.book(series.key)
         for set_def in programme.sets_of(series.key):
             if set_def.booking != "open":
                 continue
-            confirmed = len(book.confirmed(set_def.key))
+            tally = tallies.get(set_def.key, b.Tally())
+            confirmed = tally.confirmed
             options.append(
                 SetOption(
                     set_def.key,
@@ -165,7 +198,7 @@ async def _options(services: Services, programme: Programme) -> list[SetOption]:
                     set_def.name,
                     _slots(set_def),
                     max(0, set_def.capacity - confirmed),
-                    len(book.waitlist(set_def.key)),
+                    tally.waiting,
                     series.policy,
                 )
             )
@@ -254,12 +287,8 @@ async def submit(services: Services, turn: Turn, args: str) -> Outcome:
             ),
         )
 
-    result = await services.store.change_book(
-        series.key, _deciding(programme, event, sender, challenge), turn.now
-    )
-    if result.notices:
-        services.kick()
-    log.info("nomination decided", extra={"effects": [type(e).__name__ for e in result.effects]})
+    result = await _decide(services, programme, series.key, event, sender, turn.now, challenge)
+    log.info("nomination decided", extra={"effects": _names(result)})
     return _reply(turn, _answer(programme, result))
 
 
@@ -285,11 +314,7 @@ async def commit(services: Services, turn: Turn, args: str) -> Outcome:
             turn, signup_cards.commit_card(team_view(programme, book, team), set_key=set_key, errors=errors)
         )
     event = b.Commit(set_key, who(turn), turn.now)
-    result = await services.store.change_book(
-        book.series_key, _deciding(programme, event, who(turn)), turn.now
-    )
-    if result.notices:
-        services.kick()
+    result = await _decide(services, programme, book.series_key, event, who(turn), turn.now)
     return _reply(turn, _answer(programme, result))
 
 
@@ -338,10 +363,8 @@ async def withdraw_confirm(services: Services, turn: Turn, args: str) -> Outcome
     programme = await services.store.programme()
     # The rules refuse anyone who is not an officer of that team, whatever the card said.
     event = b.Withdraw(team_id, who(turn), turn.now)
-    result = await services.store.change_book(series_key, _deciding(programme, event, who(turn)), turn.now)
-    if result.notices:
-        services.kick()
-    log.info("withdrawal decided", extra={"effects": [type(e).__name__ for e in result.effects]})
+    result = await _decide(services, programme, series_key, event, who(turn), turn.now)
+    log.info("withdrawal decided", extra={"effects": _names(result)})
     return _reply(turn, _answer(programme, result))
 
 
@@ -399,10 +422,8 @@ async def set_booking(services: Services, turn: Turn, opening: bool) -> Outcome:
     programme, set_def = found
     set_key = set_def.key
     event = booking_event(await services.store.book(set_def.series_key), set_key, opening)
-    result = await services.store.change_book(set_def.series_key, _deciding(programme, event, None), turn.now)
-    if result.notices:
-        services.kick()
-    log.info("booking changed", extra={"set": set_key, "effects": [type(e).__name__ for e in result.effects]})
+    result = await _decide(services, programme, set_def.series_key, event, None, turn.now)
+    log.info("booking changed", extra={"set": set_key, "effects": _names(result)})
     return _reply(turn, booking_cards.admin_sets_card(await admin_views(services)))
 
 
@@ -437,12 +458,8 @@ async def expire_deadlines(services: Services, now: datetime) -> int:
     programme = await services.store.programme()
     changed = 0
     for series in programme.series:
-        result = await services.store.change_book(
-            series.key, _deciding(programme, b.ExpireDeadlines(now), None), now
-        )
-        changed += len(result.effects)
-        if result.notices:
-            services.kick()
+        result = await _decide(services, programme, series.key, b.ExpireDeadlines(now), None, now)
+        changed += len(result.effects) if isinstance(result, BookChange) else 0
     return changed
 
 
