@@ -65,7 +65,7 @@ def _fetch_token(config: _Config) -> str:
         "client_secret": config.APP_PASSWORD, "scope": config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE + "/.default",
     }).encode()
     url = config.TO_CHANNEL_FROM_BOT_LOGIN_URL.rstrip("/") + "/oauth2/v2.0/token"
-    with urllib.request.urlopen(url, form, timeout=10) as response:  # noqa: S310 (loopback stand-in)
+    with urllib.request.urlopen(url, form, timeout=10) as response:
         return str(json.loads(response.read())["access_token"])
 
 

@@ -433,9 +433,6 @@ class BookingQueries:
             )
             if result.rowcount != 1:
                 raise _Overtaken(set_key)
-        if new:
-            await conn.execute(t.team.insert(), [_team_values(book, team) for team in new])
-            await conn.execute(t.officer.insert(), [row for team in new for row in _officer_rows(book, team)])
         for team in changed:
             old = old_teams[team.team_id]
             await conn.execute(
@@ -451,6 +448,10 @@ class BookingQueries:
                         .where(t.officer.c.team_id == team.team_id, t.officer.c.email == row["email"])
                         .values(claim=row["claim"])
                     )
+        # New teams last: a team withdrawn in the same batch gives up its claims first.
+        if new:
+            await conn.execute(t.team.insert(), [_team_values(book, team) for team in new])
+            await conn.execute(t.officer.insert(), [row for team in new for row in _officer_rows(book, team)])
 
     async def _add_challenges(
         self, conn: AsyncConnection, records: Sequence[ChallengeRecord], now: datetime
