@@ -186,3 +186,33 @@ async def test_a_rush_is_decided_in_batches_with_arrival_order(store: SqlStore) 
         arrived = [e.team_id for e in events if e.set_key == set_state.key][CAPACITY:]
         assert [t.team_id for t in waiting] == arrived
     assert all(isinstance(r, BookChange) for r in results)
+
+
+async def test_two_instances_sweeping_at_once_remind_once(database_url: str) -> None:
+    # A late sweep extends the deadline from its own clock, so two reminders would carry two
+    # different keys: only the set's version lets just one of the two sweeps be saved.
+    import sqlalchemy as sa
+
+    from bot.features.base import Services
+    from bot.features.signup import expire_deadlines
+    from bot.store import tables as t
+
+    stores = [await SqlStore.open(database_url), await SqlStore.open(database_url)]
+    try:
+        placed = NOW - timedelta(days=10)
+        await save_programme(stores[0], parse_programme(programme_text("late", True)), placed)
+        for c in range(2):
+            event = nominate("late", c, 0, placed)
+            event = b.Nominate(event.set_key, event.team_id, event.council, event.council_name,
+                               (*event.officers, b.Officer(f"partner{c}@council{c}.gov.uk", "P", "other")),
+                               event.idempotency_key, event.by, placed)
+            await booking_of(stores[0]).decide("late", event, placed)
+        await asyncio.gather(*(expire_deadlines(Services(store=s), NOW + timedelta(seconds=i))
+                               for i, s in enumerate(stores)))
+        async with stores[0].read() as conn:
+            keys = (await conn.execute(sa.select(t.outbox.c.dedupe_key))).scalars().all()
+    finally:
+        for store in stores:
+            await store.close()
+    reminders = sorted(k for k in keys if k and k.startswith("reminded:"))
+    assert len(reminders) == 2, reminders  # one for each team's partner, not two
