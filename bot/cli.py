@@ -249,6 +249,17 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return _with_store(settings, work)
 
 
+def _bench(args: argparse.Namespace) -> int:
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "tests" / "bench_scale.py").is_file():
+        print("als: bench runs from a source checkout (it needs tests/): `make bench`", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(root))
+    from tests.bench_scale import run as bench
+
+    return bench(["--seconds", str(args.seconds), *(["--smoke"] if args.smoke else [])])
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="als", description="Action Learning Sets for Microsoft Teams")
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -289,6 +300,11 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("set")
     export.add_argument("--out", default=".", help="the folder to write to (default: here)")
     export.set_defaults(run=_export)
+    # The benchmark (issue 15): from a source checkout, since it drives the Teams stand-in in tests/.
+    bench = sub.add_parser("bench", help="load the real endpoint beside the stock bot and print the figures")
+    bench.add_argument("--smoke", action="store_true", help="a moment per scenario (no figures)")
+    bench.add_argument("--seconds", type=float, default=3.0, help="length of each round of a scenario")
+    bench.set_defaults(func=_bench)
     # Other packages add their own subcommands (they set `func`).
     for module in ("manifest.cli",):
         try:
