@@ -28,6 +28,7 @@ from botframework.connector.auth import (
 )
 from msrest.pipeline import SansIOHTTPPolicy
 
+from bot.adapter.connector import FastConnectors
 from bot.config import ChannelAuth
 from bot.net import client_session
 
@@ -246,7 +247,8 @@ class ChannelAuthentication(BotFrameworkAuthentication):
         self.keys = SigningKeys(auth.openid_metadata_url, self._session)
         self.validator = TokenValidator(auth, self.keys)
         self.token = BotToken(auth, self._session) if auth.enabled else None
-        self.connectors = CachedConnectors(self.token)
+        # The connector on the shared session (bot.adapter.connector), not msrest's per-call threads.
+        self.connectors = FastConnectors(self.token, self._session)
         self._user_tokens = _NoUserTokens()
 
     def _session(self) -> aiohttp.ClientSession:
