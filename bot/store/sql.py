@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -95,12 +96,70 @@ async def migrate(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
+T = TypeVar("T")
+Write = Callable[[AsyncConnection], Awaitable[T]]
+
+
+class GroupCommit:
+    """Small writes that arrive while a transaction is open are committed together in the next one.
+
+    Each turn records its activity id, its conversation and an invoke's answer: three tiny writes,
+    each worth a transaction (and, on SQLite, a sync to disk) of its own. Grouped, a hundred turns
+    in flight share a handful of commits, and each caller still returns only after its write is
+    committed, so nothing a person was answered on is lost on a crash.
+    """
+
+    MAX = 200
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._pending: list[tuple[Write[Any], asyncio.Future[Any]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def run(self, write: Write[T]) -> T:
+        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((write, answer))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        # Shielded: a client hanging up must not cancel a write that is shared with others.
+        return await asyncio.shield(answer)
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self.MAX], self._pending[self.MAX:]
+                try:
+                    async with self._store.write() as conn:
+                        results = [await write(conn) for write, _ in batch]
+                except Exception:
+                    # One bad write must not sink the others: each goes again on its own.
+                    for write, answer in batch:
+                        try:
+                            async with self._store.write() as conn:
+                                result = await write(conn)
+                        except Exception as error:
+                            if not answer.done():
+                                answer.set_exception(error)
+                        else:
+                            if not answer.done():
+                                answer.set_result(result)
+                    continue
+                for (_, answer), result in zip(batch, results, strict=True):
+                    if not answer.done():
+                        answer.set_result(result)
+        finally:
+            self._task = None
+
+
 class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries, Store):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         # SQLite has one writer: queueing here is cheaper than spinning on its busy timeout.
         self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.grouped = GroupCommit(self)
+        # The conversation references last saved, so that an unchanged one is not written again.
+        self._saved_refs: OrderedDict[str, tuple[tuple[Any, ...], datetime]] = OrderedDict()
 
     @classmethod
     async def open(cls, database_url: str, *, apply_migrations: bool = True) -> SqlStore:
@@ -140,9 +199,10 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
             .values(activity_id=activity_id, received_at=now)
             .on_conflict_do_nothing(index_elements=["activity_id"])
         )
-        async with self.write() as conn:
-            result = await conn.execute(stmt)
-        return bool(result.rowcount == 1)
+        async def write(conn: AsyncConnection) -> bool:
+            return bool((await conn.execute(stmt)).rowcount == 1)
+
+        return await self.grouped.run(write)
 
     async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
         stmt = (
@@ -150,8 +210,11 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
             .where(t.processed_activity.c.activity_id == activity_id)
             .values(response=response)
         )
-        async with self.write() as conn:
+
+        async def write(conn: AsyncConnection) -> None:
             await conn.execute(stmt)
+
+        await self.grouped.run(write)
 
     async def response_for(self, activity_id: str) -> dict[str, Any] | None:
         stmt = sa.select(t.processed_activity.c.response).where(
@@ -185,8 +248,21 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
         # An e-mail address, once learnt, is kept when a later activity comes without one.
         kept = {k: v for k, v in values.items() if k != "key" and (k != "email" or v is not None)}
         stmt = insert.on_conflict_do_update(index_elements=["key"], set_=kept)
-        async with self.write() as conn:
+        same = tuple(v for k, v in values.items() if k != "updated_at")
+        saved = self._saved_refs.get(ref.key)
+        # Every turn brings the sender's reference; most are unchanged. `updated_at` (which
+        # conversation is newest for an e-mail address) is refreshed at least hourly.
+        if saved is not None and saved[0] == same and ref.updated_at - saved[1] < timedelta(hours=1):
+            return
+
+        async def write(conn: AsyncConnection) -> None:
             await conn.execute(stmt)
+
+        await self.grouped.run(write)
+        self._saved_refs[ref.key] = (same, ref.updated_at)
+        self._saved_refs.move_to_end(ref.key)
+        if len(self._saved_refs) > 10_000:
+            self._saved_refs.popitem(last=False)
 
     async def conversation(self, key: str) -> ConversationRef | None:
         stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key == key)
