@@ -77,11 +77,17 @@ class Figures:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds the bot process(es) used: the figure that sharing a machine spoils least
 
     def add(self, other: Figures) -> None:
         self.latencies += other.latencies
         self.errors += other.errors
         self.seconds += other.seconds
+        self.cpu += other.cpu
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / len(self.latencies) * 1000 if self.latencies else float("nan")
 
     @property
     def rate(self) -> float:
@@ -112,6 +118,16 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.
         except OSError:
             time.sleep(0.01)
     raise RuntimeError(f"{url} did not become ready")
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User and system CPU time of the processes so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def rss_mb(pid: int) -> float:
@@ -156,9 +172,10 @@ STOCK = [sys.executable, "-m", "tests.stock_bot"]
 
 
 async def closed_loop(urls: Sequence[str], template: str, token: str, concurrency: int,
-                      seconds: float) -> Figures:
+                      seconds: float, pids: Sequence[int] = ()) -> Figures:
     """`concurrency` clients, each sending its next request when the last is answered."""
     figures = Figures()
+    cpu_before = cpu_seconds(pids)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     counter = iter(range(10**9))
     stop = time.perf_counter() + seconds
@@ -184,6 +201,7 @@ async def closed_loop(urls: Sequence[str], template: str, token: str, concurrenc
         began = time.perf_counter()
         await asyncio.gather(*(client(k) for k in range(concurrency)))
         figures.seconds = time.perf_counter() - began
+    figures.cpu = cpu_seconds(pids) - cpu_before
     return figures
 
 
@@ -192,27 +210,30 @@ def _template(activity: dict[str, Any]) -> str:
     return json.dumps(activity)
 
 
-async def alternate(label: str, ours: Sequence[str], stock: Sequence[str] | None, template: str,
+async def alternate(label: str, ours: Process, stock: Process | None, template: str,
                     token: str, concurrency: int, seconds: float, rounds: int) -> None:
     a, b = Figures(), Figures()
     # A warm-up for each, so that neither pays for its first connections and caches in the figure.
-    await closed_loop(ours, template, token, concurrency, min(0.5, seconds))
+    await closed_loop([ours.url], template, token, concurrency, min(0.5, seconds))
     if stock:
-        await closed_loop(stock, template, token, concurrency, min(0.5, seconds))
+        await closed_loop([stock.url], template, token, concurrency, min(0.5, seconds))
     for _ in range(rounds):
-        a.add(await closed_loop(ours, template, token, concurrency, seconds))
+        a.add(await closed_loop([ours.url], template, token, concurrency, seconds, [ours.process.pid]))
         if stock:
-            b.add(await closed_loop(stock, template, token, concurrency, seconds))
+            b.add(await closed_loop([stock.url], template, token, concurrency, seconds, [stock.process.pid]))
     report(label, a, b if stock else None)
 
 
 def report(label: str, a: Figures, b: Figures | None) -> None:
-    ratio = f"{a.rate / b.rate:7.1f}x" if b and b.rate else "      -"
-    print(f"{label:<46} {a.rate:9.0f}/s p50 {a.percentile(50):7.1f} p95 {a.percentile(95):7.1f} "
-          f"p99 {a.percentile(99):7.1f} ms  errors {a.errors:<4} ratio {ratio}", flush=True)
+    ratio = f"{a.rate / b.rate:6.1f}x" if b and b.rate else "     -"
+    cpu_ratio = f" ({b.cpu_ms / a.cpu_ms:.1f}x less CPU)" if b and b.latencies and a.cpu else ""
+    print(f"{label:<48} {a.rate:6.0f}/s p50 {a.percentile(50):6.1f} p95 {a.percentile(95):6.1f} "
+          f"p99 {a.percentile(99):6.1f} ms err {a.errors:<3} CPU {a.cpu_ms:5.2f} ms/req ratio {ratio}"
+          f"{cpu_ratio}", flush=True)
     if b is not None:
-        print(f"{'  stock CloudAdapter bot':<46} {b.rate:9.0f}/s p50 {b.percentile(50):7.1f} "
-              f"p95 {b.percentile(95):7.1f} p99 {b.percentile(99):7.1f} ms  errors {b.errors}", flush=True)
+        print(f"{'  B: stock CloudAdapter bot':<48} {b.rate:6.0f}/s p50 {b.percentile(50):6.1f} "
+              f"p95 {b.percentile(95):6.1f} p99 {b.percentile(99):6.1f} ms err {b.errors:<3} "
+              f"CPU {b.cpu_ms:5.2f} ms/req", flush=True)
 
 
 def officer(i: int) -> User:
@@ -315,7 +336,10 @@ async def rush_scenario(label: str, teams: TeamsStandIn, database_url: str, proc
                    stdout=subprocess.DEVNULL)
     await load_rush_programme(database_url)
     with _several(OURS, env, folder, processes) as bots:
+        pids = [b.process.pid for b in bots]
+        cpu_before = cpu_seconds(pids)
         figures, cards, last = await rush(teams, [b.url for b in bots], count, spread)
+        figures.cpu = cpu_seconds(pids) - cpu_before
     problems = await check_rush(database_url, cards)
     report(f"{label} ({count} in {spread:g} s)", figures, None)
     verdict = "correct" if not problems else "WRONG: " + "; ".join(problems[:3])
@@ -336,7 +360,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="als bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a second or two: checks the benchmark runs")
     parser.add_argument("--seconds", type=float, default=3.0, help="per round of a scenario")
+    parser.add_argument("--only", default="invoke,message,postgres,rush",
+                        help="comma-separated scenarios: invoke, message, postgres, rush")
     args = parser.parse_args(argv)
+    only = set(args.only.split(","))
     seconds, rounds = (0.3, 1) if args.smoke else (args.seconds, 2)
     rush_count, spread = (40, 0.2) if args.smoke else (1000, 1.0)
     postgres = os.environ.get("TEST_DATABASE_URL", "")
@@ -356,23 +383,26 @@ async def main(argv: Sequence[str] | None = None) -> int:
                 startup.latencies.append(ours.ready_seconds)
                 await asyncio.sleep(0.5 if args.smoke else 2.0)
                 idle_ours, idle_stock = rss_mb(ours.process.pid), rss_mb(stock.process.pid)
-                await alternate("card actions (help), 64 concurrent, SQLite", [ours.url], [stock.url],
-                                invoke, token, 64, seconds, rounds)
-                await alternate("messages needing a reply, 16 concurrent", [ours.url], [stock.url],
-                                message, token, 16, seconds, rounds)
-                await alternate("messages needing a reply, 64 concurrent", [ours.url], [stock.url],
-                                message, token, 64, seconds, rounds)
+                if "invoke" in only:
+                    await alternate("card actions (help), 64 concurrent, SQLite", ours, stock,
+                                    invoke, token, 64, seconds, rounds)
+                if "message" in only:
+                    await alternate("messages needing a reply, 16 concurrent", ours, stock,
+                                    message, token, 16, seconds, rounds)
+                    await alternate("messages needing a reply, 64 concurrent", ours, stock,
+                                    message, token, 64, seconds, rounds)
                 busy_ours = rss_mb(ours.process.pid)
-            if postgres:
+            if postgres and "postgres" in only:
                 from tests.conftest import reset_postgres
 
                 await reset_postgres(postgres)
                 with started(OURS, bot_env(teams, postgres), folder) as ours_pg:
-                    await alternate("card actions (help), 64 concurrent, PostgreSQL", [ours_pg.url], None,
+                    await alternate("card actions (help), 64 concurrent, PostgreSQL", ours_pg, None,
                                     invoke, token, 64, seconds, rounds)
-            await rush_scenario("booking rush, SQLite, 1 process", teams, f"sqlite:///{folder}/rush.sqlite3",
-                                1, rush_count, spread, folder)
-            if postgres:
+            if "rush" in only:
+                await rush_scenario("booking rush, SQLite, 1 process", teams,
+                                    f"sqlite:///{folder}/rush.sqlite3", 1, rush_count, spread, folder)
+            if postgres and "rush" in only:
                 await rush_scenario("booking rush, PostgreSQL, 2 processes", teams, postgres, 2,
                                     rush_count, spread, folder)
             print(f"{'start-up to /readyz (fresh SQLite, migrations)':<46} {startup.latencies[0]:9.2f} s",

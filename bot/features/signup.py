@@ -250,20 +250,26 @@ async def submit(services: Services, turn: Turn, args: str) -> Outcome:
     programme = await services.store.programme()
     set_def = programme.set_by_key(form.set_key)
     series = programme.series_by_key(set_def.series_key) if set_def else None
-    option = next((o for o in await _options(services, programme) if o.key == form.set_key), None)
-    if set_def is None or series is None or option is None:
+    # Whether the set is open comes from the programme; the places left (a count over the set's
+    # teams) only when the form goes back to the officer, never on the way to a decision.
+    if set_def is None or series is None or set_def.booking != "open":
         return _reply(turn, signup_cards.refused_card("That set is not open for booking."))
     values = n.to_card_data(form)
     errors = n.validate(form, series, programme.allowed_domains, signed_email=turn.person.email)
     guidance = assess(form.answers)
-    if errors or (guidance and turn.verb == "signup.refine"):
+    option = None
+    if errors or guidance:
+        option = next((o for o in await _options(services, programme) if o.key == form.set_key), None)
+        if option is None:
+            return _reply(turn, signup_cards.refused_card("That set is not open for booking."))
+    if option is not None and (errors or (guidance and turn.verb == "signup.refine")):
         return _reply(
             turn,
             signup_cards.signup_form_card(
                 option=option, theme=series.theme, values=values, errors=errors, guidance=guidance
             ),
         )
-    if guidance and str(turn.data.get("accept_as_is", "")) != "true":
+    if option is not None and guidance and str(turn.data.get("accept_as_is", "")) != "true":
         return _reply(
             turn,
             signup_cards.signup_form_card(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
@@ -25,6 +26,7 @@ from bot.store import tables as t
 from bot.store.base import BookScope, BookSlice, ChallengeRecord, Notice, ProgrammeSaved
 
 ALLOWED_DOMAINS = "allowed_domains"
+PROGRAMME_SECONDS = 1.0
 
 
 class _Base(Protocol):
@@ -94,9 +96,19 @@ def _officer_rows(book: Book, team: Team) -> list[dict[str, Any]]:
 class BookingQueries:
     """Mixed into SqlStore; relies on its transactions and dialect helpers."""
 
-    async def programme(self: _Base) -> Programme:
-        async with self.read() as conn:
-            return await BookingQueries._programme_in(cast(Any, self), conn)
+    _programme_cache: tuple[Programme, float] | None = None
+
+    async def programme(self) -> Programme:
+        # Every sign-up reads the programme (four queries); in a rush, hundreds a second. It is
+        # kept for a moment: this process's own changes drop it at once, another instance's show
+        # within PROGRAMME_SECONDS, and a booking decision always reads the sets afresh.
+        cached = self._programme_cache
+        if cached is not None and time.monotonic() - cached[1] < PROGRAMME_SECONDS:
+            return cached[0]
+        async with cast(_Base, self).read() as conn:
+            programme = await self._programme_in(conn)
+        self._programme_cache = (programme, time.monotonic())
+        return programme
 
     async def _programme_in(self, conn: AsyncConnection) -> Programme:
         series_rows = (await conn.execute(sa.select(t.series).order_by(t.series.c.key))).mappings().all()
@@ -145,6 +157,7 @@ class BookingQueries:
 
     async def save_programme(self, programme: Programme, now: datetime) -> ProgrammeSaved:
         base = cast(_Base, self)
+        self._programme_cache = None
         created: list[str] = []
         updated: list[str] = []
         resizes: list[tuple[str, str, int]] = []
@@ -234,6 +247,7 @@ class BookingQueries:
                         await conn.execute(
                             stmt.on_conflict_do_update(index_elements=["set_key", "number"], set_=times)
                         )
+        self._programme_cache = None
         return ProgrammeSaved(tuple(created), tuple(updated), resizes=tuple(resizes))
 
     async def _series_sets(
@@ -420,6 +434,8 @@ class BookingQueries:
         resized = [s for s in book.sets if old_sets.get(s.key, (s.booking, s.capacity)) != (s.booking,
                                                                                       s.capacity)]
         touched = sorted({team.set_key for team in (*new, *changed)} | {s.key for s in resized})
+        if resized:
+            self._programme_cache = None
         # The guarantee of capacity and order: a set's version moves on with every saved decision
         # that touches it, and this save only goes ahead on the version it was decided on. In
         # PostgreSQL the row stays locked until commit, so a rival's update waits, then misses.
@@ -456,35 +472,35 @@ class BookingQueries:
     async def _add_challenges(
         self, conn: AsyncConnection, records: Sequence[ChallengeRecord], now: datetime
     ) -> None:
-        for record in records:
-            await self._add_challenge(conn, record, now)
-
-    async def _add_challenge(self, conn: AsyncConnection, record: ChallengeRecord, now: datetime) -> None:
-        c = t.challenge_version
-        where = (c.c.set_key == record.set_key, c.c.officer_email == record.officer_email)
-        latest = (
-            (await conn.execute(sa.select(c).where(*where).order_by(c.c.number.desc()).limit(1)))
-            .mappings()
-            .one_or_none()
-        )
-        if latest is not None and (latest["title"], latest["text"], tuple(latest["answers"])) == (
-            record.title,
-            record.text,
-            record.answers,
-        ):
+        """The batch's challenge versions in two statements: each officer's latest, then the new ones."""
+        if not records:
             return
-        number = 1 if latest is None else int(latest["number"]) + 1
-        await conn.execute(
-            c.insert().values(
-                set_key=record.set_key,
-                officer_email=record.officer_email,
-                number=number,
-                title=record.title,
-                text=record.text,
-                answers=list(record.answers),
-                created_at=now,
+        c = t.challenge_version
+        pairs = sorted({(r.set_key, r.officer_email) for r in records})
+        rows = (
+            await conn.execute(
+                sa.select(c.c.set_key, c.c.officer_email, c.c.number, c.c.title, c.c.text, c.c.answers)
+                .where(sa.tuple_(c.c.set_key, c.c.officer_email).in_(pairs))
+                .order_by(c.c.number)
             )
-        )
+        ).all()
+        latest: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {
+            (r.set_key, r.officer_email): (int(r.number), (r.title, r.text, tuple(r.answers))) for r in rows
+        }
+        new: list[dict[str, Any]] = []
+        for record in records:
+            pair = (record.set_key, record.officer_email)
+            content = (record.title, record.text, record.answers)
+            known = latest.get(pair)
+            if known is not None and known[1] == content:
+                continue  # the same challenge again is not a new version
+            number = 1 if known is None else known[0] + 1
+            latest[pair] = (number, content)
+            new.append({"set_key": record.set_key, "officer_email": record.officer_email, "number": number,
+                        "title": record.title, "text": record.text, "answers": list(record.answers),
+                        "created_at": now})
+        if new:
+            await conn.execute(c.insert(), new)
 
     async def latest_challenge(self, set_key: str, officer_email: str) -> ChallengeRecord | None:
         c = t.challenge_version
