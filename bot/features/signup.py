@@ -263,6 +263,11 @@ async def _nominate(services: Services, turn: Turn, nomination: Nomination, *, r
     programme = await services.store.programme()
     set_def = programme.set_by_key(form.set_key)
     series = programme.series_by_key(set_def.series_key) if set_def else None
+    if set_def is None or set_def.booking != "open":
+        # The programme read may be a moment old: a set just loaded or opened elsewhere counts.
+        programme = await services.store.programme(fresh=True)
+        set_def = programme.set_by_key(form.set_key)
+        series = programme.series_by_key(set_def.series_key) if set_def else None
     # Whether the set is open comes from the programme; the places left (counted over the set's
     # teams) only when the form goes back to the officer, never on the way to a decision.
     if set_def is None or series is None or set_def.booking != "open":

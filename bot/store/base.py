@@ -193,7 +193,8 @@ class Store(ABC):
         """Create or update series and sets by key; loading the same file twice changes nothing."""
 
     @abstractmethod
-    async def programme(self) -> Programme: ...
+    async def programme(self, *, fresh: bool = False) -> Programme:
+        """The series and sets; possibly a moment old unless `fresh` (another instance's change)."""
 
     @abstractmethod
     async def book(self, series_key: str) -> Book: ...

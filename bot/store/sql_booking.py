@@ -98,12 +98,12 @@ class BookingQueries:
 
     _programme_cache: tuple[Programme, float] | None = None
 
-    async def programme(self) -> Programme:
+    async def programme(self, *, fresh: bool = False) -> Programme:
         # Every sign-up reads the programme (four queries); in a rush, hundreds a second. It is
         # kept for a moment: this process's own changes drop it at once, another instance's show
         # within PROGRAMME_SECONDS, and a booking decision always reads the sets afresh.
         cached = self._programme_cache
-        if cached is not None and time.monotonic() - cached[1] < PROGRAMME_SECONDS:
+        if not fresh and cached is not None and time.monotonic() - cached[1] < PROGRAMME_SECONDS:
             return cached[0]
         async with cast(_Base, self).read() as conn:
             programme = await self._programme_in(conn)
