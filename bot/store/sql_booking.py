@@ -97,6 +97,11 @@ class BookingQueries:
     """Mixed into SqlStore; relies on its transactions and dialect helpers."""
 
     _programme_cache: tuple[Programme, float] | None = None
+    _programme_generation = 0  # moves on with every change here, so a read overtaken is not kept
+
+    def _forget_programme(self) -> None:
+        self._programme_cache = None
+        self._programme_generation += 1
 
     async def programme(self, *, fresh: bool = False) -> Programme:
         # Every sign-up reads the programme (four queries); in a rush, hundreds a second. It is
@@ -105,9 +110,11 @@ class BookingQueries:
         cached = self._programme_cache
         if not fresh and cached is not None and time.monotonic() - cached[1] < PROGRAMME_SECONDS:
             return cached[0]
+        generation = self._programme_generation
         async with cast(_Base, self).read() as conn:
             programme = await self._programme_in(conn)
-        self._programme_cache = (programme, time.monotonic())
+        if generation == self._programme_generation:
+            self._programme_cache = (programme, time.monotonic())
         return programme
 
     async def _programme_in(self, conn: AsyncConnection) -> Programme:
@@ -157,7 +164,7 @@ class BookingQueries:
 
     async def save_programme(self, programme: Programme, now: datetime) -> ProgrammeSaved:
         base = cast(_Base, self)
-        self._programme_cache = None
+        self._forget_programme()
         created: list[str] = []
         updated: list[str] = []
         resizes: list[tuple[str, str, int]] = []
@@ -247,7 +254,7 @@ class BookingQueries:
                         await conn.execute(
                             stmt.on_conflict_do_update(index_elements=["set_key", "number"], set_=times)
                         )
-        self._programme_cache = None
+        self._forget_programme()
         return ProgrammeSaved(tuple(created), tuple(updated), resizes=tuple(resizes))
 
     async def _series_sets(
@@ -423,6 +430,8 @@ class BookingQueries:
             # Another decision saved first (a set's version moved on, or an arrival number, a
             # council's or an officer's claim was taken): nothing was written.
             return False
+        if before.book.sets != after.book.sets:
+            self._forget_programme()  # booking opened, closed or resized: after the commit
         return True
 
     async def _save_book(self, conn: AsyncConnection, before: BookSlice, after: BookSlice) -> None:
@@ -434,8 +443,6 @@ class BookingQueries:
         resized = [s for s in book.sets if old_sets.get(s.key, (s.booking, s.capacity)) != (s.booking,
                                                                                       s.capacity)]
         touched = sorted({team.set_key for team in (*new, *changed)} | {s.key for s in resized})
-        if resized:
-            self._programme_cache = None
         # The guarantee of capacity and order: a set's version moves on with every saved decision
         # that touches it, and this save only goes ahead on the version it was decided on. In
         # PostgreSQL the row stays locked until commit, so a rival's update waits, then misses.
