@@ -158,6 +158,14 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
         # SQLite has one writer: queueing here is cheaper than spinning on its busy timeout.
         self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
         self.grouped = GroupCommit(self)
+        # Built once: every turn runs these, and building a statement costs more than running it.
+        self._sighting_stmt = self._insert(t.processed_activity).on_conflict_do_nothing(
+            index_elements=["activity_id"])
+        self._response_stmt = (
+            t.processed_activity.update()
+            .where(t.processed_activity.c.activity_id == sa.bindparam("key"))
+            .values(response=sa.bindparam("answer"))
+        )
         # The conversation references last saved, so that an unchanged one is not written again.
         self._saved_refs: OrderedDict[str, tuple[tuple[Any, ...], datetime]] = OrderedDict()
 
@@ -194,25 +202,20 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
         await self.engine.dispose()
 
     async def first_sighting(self, activity_id: str, now: datetime) -> bool:
-        stmt = (
-            self._insert(t.processed_activity)
-            .values(activity_id=activity_id, received_at=now)
-            .on_conflict_do_nothing(index_elements=["activity_id"])
-        )
+        stmt = self._sighting_stmt
+        values = {"activity_id": activity_id, "received_at": now}
+
         async def write(conn: AsyncConnection) -> bool:
-            return bool((await conn.execute(stmt)).rowcount == 1)
+            return bool((await conn.execute(stmt, values)).rowcount == 1)
 
         return await self.grouped.run(write)
 
     async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
-        stmt = (
-            t.processed_activity.update()
-            .where(t.processed_activity.c.activity_id == activity_id)
-            .values(response=response)
-        )
+        stmt = self._response_stmt
+        values = {"key": activity_id, "answer": response}
 
         async def write(conn: AsyncConnection) -> None:
-            await conn.execute(stmt)
+            await conn.execute(stmt, values)
 
         await self.grouped.run(write)
 
