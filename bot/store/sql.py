@@ -166,6 +166,12 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
             .where(t.processed_activity.c.activity_id == sa.bindparam("key"))
             .values(response=sa.bindparam("answer"))
         )
+        upsert = self._insert(t.conversation_ref)
+        kept = {c.name: upsert.excluded[c.name] for c in t.conversation_ref.c
+                if c.name not in ("key", "email")}
+        # An e-mail address, once learnt, is kept when a later activity comes without one.
+        kept["email"] = sa.func.coalesce(upsert.excluded.email, t.conversation_ref.c.email)
+        self._conversation_stmt = upsert.on_conflict_do_update(index_elements=["key"], set_=kept)
         # The conversation references last saved, so that an unchanged one is not written again.
         self._saved_refs: OrderedDict[str, tuple[tuple[Any, ...], datetime]] = OrderedDict()
 
@@ -247,10 +253,7 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
             "updated_at": ref.updated_at,
             "email": ref.email,
         }
-        insert = self._insert(t.conversation_ref).values(**values)
-        # An e-mail address, once learnt, is kept when a later activity comes without one.
-        kept = {k: v for k, v in values.items() if k != "key" and (k != "email" or v is not None)}
-        stmt = insert.on_conflict_do_update(index_elements=["key"], set_=kept)
+        stmt = self._conversation_stmt
         same = tuple(v for k, v in values.items() if k != "updated_at")
         saved = self._saved_refs.get(ref.key)
         # Every turn brings the sender's reference; most are unchanged. `updated_at` (which
@@ -259,7 +262,7 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
             return
 
         async def write(conn: AsyncConnection) -> None:
-            await conn.execute(stmt)
+            await conn.execute(stmt, values)
 
         await self.grouped.run(write)
         self._saved_refs[ref.key] = (same, ref.updated_at)
