@@ -20,6 +20,7 @@ from bot.store import tables as t
 from bot.store.base import ConversationRef, Notice, Pending, Store
 from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_booking import BookingQueries
+from bot.store.sql_evaluation import EvaluationQueries
 from bot.store.sql_meetings import MeetingQueries
 from bot.store.sql_sessions import SessionQueries
 
@@ -151,7 +152,7 @@ class GroupCommit:
             self._task = None
 
 
-class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries, Store):
+class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries, EvaluationQueries, Store):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
