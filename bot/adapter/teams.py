@@ -114,8 +114,7 @@ def conversation_ref(activity: Activity, turn: Turn) -> ConversationRef | None:
         key = f"chat:{turn.chat.id}"
     # The reference says who and where; only its activity id changes from one activity to the
     # next, and a proactive message may answer any earlier activity of the conversation. So it is
-    # serialised (msrest, a third of a millisecond) once per conversation and sender, and the
-    # store sees an unchanged reference and writes nothing.
+    # serialised (msrest, a third of a millisecond) once per conversation and sender.
     sender, bot = activity.from_property, activity.recipient
     seen = (key, activity.service_url, activity.channel_id, turn.chat.id, turn.chat.tenant_id,
             activity.locale, sender.id if sender else None, sender.name if sender else None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -173,8 +172,6 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
         # An e-mail address, once learnt, is kept when a later activity comes without one.
         kept["email"] = sa.func.coalesce(upsert.excluded.email, t.conversation_ref.c.email)
         self._conversation_stmt = upsert.on_conflict_do_update(index_elements=["key"], set_=kept)
-        # The conversation references last saved, so that an unchanged one is not written again.
-        self._saved_refs: OrderedDict[str, tuple[tuple[Any, ...], datetime]] = OrderedDict()
 
     @classmethod
     async def open(cls, database_url: str, *, apply_migrations: bool = True) -> SqlStore:
@@ -254,22 +251,14 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
             "updated_at": ref.updated_at,
             "email": ref.email,
         }
+        # Written every turn (grouped with the others): a cache of "already saved" here would go
+        # stale when another process deletes the row (erasure, housekeeping).
         stmt = self._conversation_stmt
-        same = tuple(v for k, v in values.items() if k != "updated_at")
-        saved = self._saved_refs.get(ref.key)
-        # Every turn brings the sender's reference; most are unchanged. `updated_at` (which
-        # conversation is newest for an e-mail address) is refreshed at least hourly.
-        if saved is not None and saved[0] == same and ref.updated_at - saved[1] < timedelta(hours=1):
-            return
 
         async def write(conn: AsyncConnection) -> None:
             await conn.execute(stmt, values)
 
         await self.grouped.run(write)
-        self._saved_refs[ref.key] = (same, ref.updated_at)
-        self._saved_refs.move_to_end(ref.key)
-        if len(self._saved_refs) > 10_000:
-            self._saved_refs.popitem(last=False)
 
     async def conversation(self, key: str) -> ConversationRef | None:
         stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key == key)

@@ -5,14 +5,14 @@ on (capacity and order); a council's active team and an officer's active place a
 (one team per council, one place per officer), so two instances cannot both take them.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
