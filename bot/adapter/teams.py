@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import Bot, BotAdapter, CardFactory, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.adapter.connector import profile_email
 from bot.adapter.meeting_cues import meeting_ref
 from bot.commands import Scope
 from bot.features.base import Services
@@ -165,8 +165,7 @@ class TeamsBot(Bot):
             email = known.email if known else None
         if email is None:
             try:
-                member = await TeamsInfo.get_member(context, turn.person.channel_user_id)
-                email = (member.email or member.user_principal_name or "").lower() or None
+                email = await profile_email(context, turn.person.channel_user_id)
             except Exception as error:
                 log.info("profile lookup failed", extra={"error": type(error).__name__})
                 return None
