@@ -476,6 +476,9 @@ class BookingQueries:
             await conn.execute(t.team.insert(), [_team_values(book, team) for team in new])
             await conn.execute(t.officer.insert(), [row for team in new for row in _officer_rows(book, team)])
 
+    async def _add_challenge(self, conn: AsyncConnection, record: ChallengeRecord, now: datetime) -> None:
+        await self._add_challenges(conn, [record], now)
+
     async def _add_challenges(
         self, conn: AsyncConnection, records: Sequence[ChallengeRecord], now: datetime
     ) -> None:

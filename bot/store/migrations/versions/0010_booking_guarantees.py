@@ -4,15 +4,15 @@ A decision on a set's booking is saved only if the set's version is still the on
 on (capacity and order); a council's active team and an officer's active place are unique claims
 (one team per council, one place per officer), so two instances cannot both take them.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009 (issue 15 was given 0009 after 0006; chained after main's 0009 at the merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
