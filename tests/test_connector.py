@@ -20,3 +20,12 @@ async def test_replies_use_the_shared_session(bot: RunningBot, teams: TeamsStand
     (client,) = connectors.values()
     assert isinstance(client, FastConnector)
     assert client._sdk_client is None  # the msrest client was never needed
+
+
+def test_a_refusal_carries_the_channels_status_and_code() -> None:
+    from bot.adapter.connector import ConnectorError
+    from bot.adapter.courier import refusal
+
+    error = ConnectorError(403, "send", {"error": {"code": "BotNotInConversationRoster", "message": "x"}})
+    assert refusal(error) == (403, "BotNotInConversationRoster")
+    assert refusal(ConnectorError(503, "send", None)) == (503, "ConnectorError")

@@ -35,12 +35,39 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER = 5.0  # a longer Retry-After is the courier's business (it retries with backoff)
 
 
-class ConnectorError(Exception):
-    """The channel refused a call; `status` is its HTTP status."""
+class _Answer:
+    """The refused call's answer, shaped as msrest's `response` (what the courier reads)."""
 
-    def __init__(self, status: int, operation: str) -> None:
-        super().__init__(f"{operation}: HTTP {status}")
+    def __init__(self, status: int, body: Any) -> None:
+        self.status_code = status
+        self._body = body
+
+    def json(self) -> Any:
+        return self._body
+
+
+class _Code:
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+
+class _Error:
+    def __init__(self, code: str) -> None:
+        self.error = _Code(code)
+
+
+class ConnectorError(Exception):
+    """The channel refused a call; `status` is its HTTP status and `code` the channel's error code
+    (BotNotInConversationRoster, ...). Shaped as the SDK's ErrorResponseException (`response`,
+    `error.error.code`), so code that reads those keeps working."""
+
+    def __init__(self, status: int, operation: str, body: Any = None) -> None:
+        error = (body.get("error") if isinstance(body, dict) else None) or {}
+        self.code = str(error.get("code") or "") if isinstance(error, dict) else ""
+        super().__init__(f"{operation}: HTTP {status} {self.code}".rstrip())
         self.status = status
+        self.response = _Answer(status, body if isinstance(body, dict) else {})
+        self.error = _Error(self.code)
 
 
 def _body(activity: Activity) -> Any:
@@ -123,7 +150,11 @@ class FastConnector:
                     log.info("connector asked to wait", extra={"status": response.status, "wait": wait})
                     await asyncio.sleep(wait)
                     continue
-                raise ConnectorError(response.status, operation)
+                try:
+                    body = await response.json(content_type=None)
+                except (ValueError, aiohttp.ClientError):
+                    body = None
+                raise ConnectorError(response.status, operation, body)
         raise AssertionError("unreachable")
 
     def __getattr__(self, name: str) -> Any:
