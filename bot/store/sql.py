@@ -20,7 +20,7 @@ from bot.store.base import ConversationRef, Notice, Pending, Store
 from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_between import BetweenQueries, notice_kind
 from bot.store.sql_booking import BookingQueries
-from bot.store.sql_evaluation import EvaluationQueries
+from bot.store.sql_evaluation import ERASED, EvaluationQueries
 from bot.store.sql_meetings import MeetingQueries
 from bot.store.sql_sessions import SessionQueries
 
@@ -284,6 +284,9 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
     async def enqueue_in(self, conn: AsyncConnection, notices: list[Notice], now: datetime) -> None:
         """Queue notices inside a caller's transaction (the change they report)."""
         for notice in notices:
+            if notice.recipient.startswith(f"email:{ERASED}"):
+                # An erased officer's row stays for the counts, under a pseudonym nobody can be reached at.
+                continue
             stmt = self._insert(t.outbox).values(
                 recipient=notice.recipient, body=notice.body, dedupe_key=notice.dedupe_key,
                 created_at=now, due_at=notice.due_at or now, attempts=0,
