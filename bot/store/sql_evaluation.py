@@ -331,7 +331,10 @@ class EvaluationQueries:
                     idempotency_key=sa.literal("erased:") + tm.c.team_id))).rowcount)
         tally.add("officer records", (await conn.execute(
             o.update().where(o.c.email == email, o.c.team_id.in_(own_teams))
-            .values(email=pseudonym, name="", aad_object_id=None))).rowcount)
+            # The booking claim ("series:<key>|<email>", bot.store.sql_booking) names them too.
+            .values(email=pseudonym, name="", aad_object_id=None,
+                    claim=sa.case((o.c.claim.is_(None), None),
+                                  else_=sa.literal("erased:") + o.c.team_id + "|" + pseudonym)))).rowcount)
 
         still_an_officer = (await conn.execute(sa.select(o.c.team_id).where(o.c.email == email))).first()
         if still_an_officer is None:  # in a purge, someone who is in another set is still reachable
