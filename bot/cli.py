@@ -21,7 +21,7 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.adapter.web import serve
+    from bot.adapter.app import serve
     from bot.store.sql import SqlStore
 
     async def main() -> None:
@@ -128,14 +128,12 @@ def _booking(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _meetings(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.client import open_client
-    from graph.settings import GraphNotConfigured, GraphSettings
-    from graph.sync import sync_set
+    from bot.features.meetings_sync import sync_set
+    from graph.service import open_graph
 
-    try:
-        graph_settings = GraphSettings.from_env(load_environment())
-    except GraphNotConfigured as error:
-        print(f"als: {error}", file=sys.stderr)
+    graph_settings = settings.graph
+    if graph_settings is None:
+        print(f"als: {settings.graph_off}", file=sys.stderr)
         return 2
 
     async def work(store: SqlStore) -> int:
@@ -146,10 +144,9 @@ def _meetings(args: argparse.Namespace, settings: Settings) -> int:
             print(f"als: no set {args.set!r} (sets: {known})", file=sys.stderr)
             return 2
         failed = False
-        async with open_client(graph_settings) as client:
+        async with open_graph(graph_settings) as graph:
             for key in keys:
-                report = await sync_set(store, client, graph_settings, key, datetime.now(UTC),
-                                        create=args.action == "create")
+                report = await sync_set(store, graph, key, datetime.now(UTC), create=args.action == "create")
                 print("\n".join(report.lines()))
                 failed = failed or report.error is not None
         return 1 if failed else 0
@@ -178,22 +175,13 @@ def _meetings_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _attendance_collect(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.attendance_collect import (
-        AttendanceConfigError,
-        AttendanceSettings,
-        NotCollected,
-        collect_session,
-    )
-    from graph.client import open_client
-    from graph.errors import GraphError
-    from graph.settings import GraphNotConfigured, GraphSettings
+    from bot.features.attendance_collect import NotCollected, collect_session
+    from bot.features.graph_port import GraphError
+    from graph.service import open_graph
 
-    env = load_environment()
-    try:
-        graph_settings = GraphSettings.from_env(env)
-        rules = AttendanceSettings.from_env(env)
-    except (GraphNotConfigured, AttendanceConfigError) as error:
-        print(f"als: {error}", file=sys.stderr)
+    graph_settings = settings.graph
+    if graph_settings is None:
+        print(f"als: {settings.graph_off}", file=sys.stderr)
         return 2
 
     async def work(store: SqlStore) -> int:
@@ -208,11 +196,11 @@ def _attendance_collect(args: argparse.Namespace, settings: Settings) -> int:
             print(f"als: no session of {args.set} has ended yet; name one to try anyway", file=sys.stderr)
             return 1
         failed = False
-        async with open_client(graph_settings) as client:
+        async with open_graph(graph_settings) as graph:
             for number in numbers:
                 try:
-                    done = await collect_session(store, client, graph_settings.organiser, args.set, number,
-                                                 now, settings=rules)
+                    done = await collect_session(store, graph, args.set, number, now,
+                                                 settings=settings.attendance)
                 except (NotCollected, GraphError) as error:
                     print(f"session {number}: not collected: {error}", file=sys.stderr)
                     failed = True

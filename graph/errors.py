@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 import httpx
 
+from bot.features.graph_port import GraphError as GraphError
+
 PERMISSIONS = {
     "events": "Calendars.ReadWrite",
     "meetings": "OnlineMeetings.ReadWrite.All",
@@ -14,23 +16,6 @@ PERMISSIONS = {
     "apps": "TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All",
 }
 ALL_PERMISSIONS = ", ".join(PERMISSIONS.values())
-
-
-class GraphError(Exception):
-    """A Graph call that failed for good: `admin_message` says what to do about it.
-
-    `detail` is Graph's own error text, kept for diagnosis; it names ids, never user content.
-    """
-
-    def __init__(self, status: int, code: str, admin_message: str, detail: str = "") -> None:
-        super().__init__(admin_message)
-        self.status = status
-        self.code = code
-        self.admin_message = admin_message
-        self.detail = detail
-
-    def __repr__(self) -> str:
-        return f"GraphError(status={self.status}, code={self.code!r})"
 
 
 def admin_message(status: int, code: str, *, area: str, action: str, organiser: str) -> str:
