@@ -220,6 +220,8 @@ def _attendance_collect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
     from bot.export import export_sheets, write
 
     async def work(store: SqlStore) -> int:
@@ -227,9 +229,15 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         if set_def is None:
             print(f"als: no set {args.set!r}", file=sys.stderr)
             return 2
-        sheets = await export_sheets(store, set_def, datetime.now(UTC))
-        for path in write(sheets, Path(args.out), set_def.key):
-            print(f"wrote {path}")
+        now = datetime.now(UTC)
+        sheets = await export_sheets(store, set_def, now)
+        # A folder of its own by default: five files loose in the working folder get lost.
+        out = Path(args.out) if args.out else Path(
+            f"export-{set_def.key}-{now.astimezone(ZoneInfo('Europe/London')).date().isoformat()}")
+        written = write(sheets, out, set_def.key)
+        print(f"wrote {len(written)} files to {out.resolve()}:")
+        for path in written:
+            print(f"  {path.name}")
         return 0
 
     return _with_store(settings, work)
@@ -273,7 +281,7 @@ def parser() -> argparse.ArgumentParser:
     collect.set_defaults(run=_attendance_collect)
     export = sub.add_parser("export", help="write a set's register, actions and reflections (CSV and XLSX)")
     export.add_argument("set")
-    export.add_argument("--out", default=".", help="the folder to write to (default: here)")
+    export.add_argument("--out", help="the folder to write to (default: export-SET-DATE, made here)")
     export.set_defaults(run=_export)
     # Other packages add their own subcommands (they set `func`).
     for module in ("manifest.cli",):
