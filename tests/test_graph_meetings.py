@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import graph_settings
 from bot.features.meetings_sync import meeting_body
-from graph.client import RetryPolicy, StaticTokenCredential, open_client
+from graph.client import RetryPolicy, StaticTokenCredential, close_client, open_client
 from graph.errors import GraphError
 from graph.meetings import (
     EventSpec,
@@ -271,8 +271,12 @@ async def test_the_token_reaches_the_stand_in_only_for_its_host(standin: GraphSt
         StaticTokenCredential(STATIC_TOKEN), allowed_hosts=["graph.microsoft.com"])
     adapter = GraphRequestAdapter(auth)
     adapter.base_url = standin.base_url
-    with pytest.raises(GraphError) as caught:
-        await create_session_event(GraphServiceClient(request_adapter=adapter), ORGANISER, spec())
+    graph = GraphServiceClient(request_adapter=adapter)
+    try:
+        with pytest.raises(GraphError) as caught:
+            await create_session_event(graph, ORGANISER, spec())
+    finally:
+        await close_client(graph)  # the adapter's own HTTP client, or its socket outlives the test
     assert caught.value.status == 401
 
 

@@ -14,6 +14,7 @@ from graph.client import (
     GraphRetry,
     RetryPolicy,
     StaticTokenCredential,
+    close_client,
     http_client_of,
     make_client,
     make_credential,
@@ -118,7 +119,7 @@ async def test_proxy_and_ca_bundle_reach_the_http_client(
         assert any("Graph stand-in test CA" in subject for subject in subjects)
         assert middleware_of(client, GraphRetry).policy is FAST
     finally:
-        await http.aclose()
+        await close_client(client)
 
 
 def test_ssl_cert_file_is_a_fallback_and_no_bundle_means_default_verification() -> None:

@@ -79,9 +79,9 @@ class GraphMeetings:
         for task in list(self._tasks):
             await asyncio.wait([task], timeout=30)
         if self._graph is not None:
-            from graph.client import http_client_of
+            from graph.client import close_client
 
-            await http_client_of(self._graph.client).aclose()
+            await close_client(self._graph.client)
 
 
 class GraphAttendance:
