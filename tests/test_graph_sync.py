@@ -271,3 +271,21 @@ async def test_an_admin_creates_meetings_from_the_card_and_is_told_when_done(
             assert "Only programme admins" in refused.body["value"]
         finally:
             await bot.runner.cleanup()
+
+
+async def test_create_reports_each_session_and_creates_the_one_in_progress(
+    booked: SqlStore, graph: GraphStandin, settings: GraphSettings, client: Any
+) -> None:
+    sessions = await booked.session_meetings(SET)
+    during_two = sessions[1].starts_at + timedelta(minutes=5)  # session 1 is over, 2 has just begun
+    report = await sync_set(booked, GraphService(client, settings), SET, during_two)
+    assert report.error is None and report.created == [2, 3]
+    assert len(graph.events) == 2
+    lines = report.lines()
+    assert [line.split(":", 1)[0].strip().split(" (")[0] for line in lines[1:4]] == [
+        "session 1", "session 2", "session 3"]
+    assert "skipped: it has ended" in lines[1]
+    assert "meeting created" in lines[2] and "in progress" in lines[2]
+    assert "meeting created" in lines[3] and "app added to its chat" in lines[3]
+    again = await sync_set(booked, GraphService(client, settings), SET, during_two)
+    assert "already there" in again.lines()[2] and "already there" in again.lines()[3]
