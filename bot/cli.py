@@ -75,10 +75,16 @@ def _programme_load(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
     async def work(store: SqlStore) -> int:
+        had_domains = bool((await store.programme()).allowed_domains)
         saved = await store.save_programme(programme, datetime.now(UTC))
+        created, updated = list(saved.created), list(saved.updated)
+        if not had_domains and "allowed_domains" in updated:
+            # The first list of domains is new, not a change to one that was there.
+            updated.remove("allowed_domains")
+            created.append("allowed_domains")
         print(f"loaded {len(programme.series)} series and {len(programme.sets)} sets from {path}")
-        print(f"  created: {', '.join(saved.created) or 'nothing'}")
-        print(f"  updated: {', '.join(saved.updated) or 'nothing'}")
+        print(f"  created: {', '.join(created) or 'nothing'}")
+        print(f"  updated: {', '.join(updated) or 'nothing'}")
         for effect in saved.effects:
             message = getattr(effect, "message", None)
             if message:

@@ -138,13 +138,11 @@ class BookingQueries:
             current = await self._programme_in(conn)
             domains = list(programme.allowed_domains)
             if domains != list(current.allowed_domains):
-                stored = sa.select(t.setting.c.key).where(t.setting.c.key == ALLOWED_DOMAINS)
-                existed = (await conn.execute(stored)).first() is not None
                 stmt = base._insert(t.setting).values(key=ALLOWED_DOMAINS, value=domains)
                 await conn.execute(
                     stmt.on_conflict_do_update(index_elements=["key"], set_={"value": domains})
                 )
-                (updated if existed else created).append(ALLOWED_DOMAINS)
+                updated.append(ALLOWED_DOMAINS)
             for series in programme.series:
                 values = {
                     "title": series.title,
