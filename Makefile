@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: install run test lint typecheck unit bench lock clean
+.PHONY: install playground run test lint typecheck unit bench lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -35,6 +35,11 @@ unit: $(VENV)/.test-deps
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The README's Playground route on a fresh clone of this repository, in headless Chromium, timed.
+playground: $(VENV)/.test-deps
+	$(PIP) -e '.[test,playground]'
+	$(BIN)/python -m tests.playground_walk --shot build/admin-card.png
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python -m tests.bench
