@@ -236,7 +236,7 @@ def walk(source: Path, clone: Path, shot: Path) -> Clock:
                 try:
                     page = browser.new_page(viewport={"width": 1280, "height": 1000})
                     page.goto(f"http://127.0.0.1:{playground_port}/", wait_until="networkidle")
-                    seen = walk_chat(page, shot, clock)
+                    walk_chat(page, shot, clock)
                     page.screenshot(path=str(shot.with_name(shot.stem + "-page.png")))
                 finally:
                     browser.close()
