@@ -87,7 +87,7 @@ def sh(command: str, cwd: Path, env: dict[str, str] | None = None, timeout: floa
 @contextmanager
 def background(command: str, cwd: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
-        process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=cwd, env=env, stdout=out,
+        process = subprocess.Popen(["bash", "-c", command], cwd=cwd, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
             yield process
