@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import AttendanceSettings
-from bot.features.attendance import facilitator_recipient, session_times, set_title
+from bot.features.attendance import session_times
 from bot.features.graph_port import GraphError, GraphPort, Record
+from bot.features.people import facilitator_key
 from bot.rules import attendance as rules
 from bot.store.base import CollectionDue, Notice, Store
 from cards.attendance import register_card
-from cards.format import london_slot
+from cards.format import london_slot, programme_set_title
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def presence(record: Record) -> rules.Presence:
 
 
 def _collected_notices(set_def: Any, number: int, card: dict[str, Any]) -> list[Notice]:
-    return [Notice(facilitator_recipient(f), {"card": card}, f"attendance:{set_def.key}:{number}:{f}")
+    return [Notice(facilitator_key(f), {"card": card}, f"attendance:{set_def.key}:{number}:{f}")
             for f in set_def.facilitators]
 
 
@@ -93,7 +94,7 @@ async def collect_session(
         register = rules.build_register(set_key, sessions, members, collected, apologies, now)
         when = london_slot(slot.start_utc, slot.end_utc)
         note = f"Attendance for session {number} ({when}) was read from Teams."
-        card = register_card(register, set_title=set_title(programme, set_def), note=note)
+        card = register_card(register, set_title=programme_set_title(programme, set_def), note=note)
         notices = _collected_notices(set_def, number, card)
     await store.save_attendance(set_key, number, taken, reports, notices, now)
     log.info("attendance collected", extra={"set": set_key, "session": number, "reports": len(reports),
@@ -106,11 +107,11 @@ async def give_up(store: Store, due: CollectionDue, settings: AttendanceSettings
     set_def = programme.set_by_key(due.set_key)
     hours = settings.wait.total_seconds() / 3600
     when = london_slot(due.starts_at, due.ends_at)
-    text = (f"The attendance of session {due.number} of {set_title(programme, set_def)} "
+    text = (f"The attendance of session {due.number} of {programme_set_title(programme, set_def)} "
             f"({when}) could not be read from Teams within {hours:g} hours "
             f"of its end. A programme admin can run \"als attendance collect {due.set_key} {due.number}\" "
             "once Teams has the report.") if set_def else ""
-    notices = [Notice(facilitator_recipient(f), {"text": text}, f"attendance-missing:{due.set_key}:"
+    notices = [Notice(facilitator_key(f), {"text": text}, f"attendance-missing:{due.set_key}:"
                       f"{due.number}:{f}") for f in (set_def.facilitators if set_def else ())]
     await store.collection_failed(due.set_key, due.number, "gave up: no attendance report", notices, now)
     log.warning("attendance not collected in time", extra={"set": due.set_key, "session": due.number})
