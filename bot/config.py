@@ -120,6 +120,10 @@ class Settings:
     graph_off: str = ""
     meetings_sync_interval: float = 300.0  # how often invitations are brought into line with the roster
     attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
+    live: LiveSettings = field(default_factory=lambda: LiveSettings())  # the meeting page (issue 16)
+    # The environment these were read from, for the variables a feature still reads itself (the
+    # evaluation's); never in a repr, as it holds the secrets.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_loopback(self) -> bool:
@@ -365,6 +369,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         admins=admins(env),
         session_tick_interval=_seconds(env, SESSION_TICK, 2.0),
         **integrations(env),
+        live=live_settings(env, auth),
+        environment=dict(env),
     )
     if not auth.enabled and not settings.is_loopback and not allow_remote:
         raise ConfigError(
@@ -372,3 +378,53 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             f"address: set MicrosoftAppId, or HOST=localhost, or {ALLOW_UNAUTHENTICATED}=true"
         )
     return settings
+
+
+# The live view in the meeting (issue 16): its public address and single sign-on -------------------
+
+PUBLIC_URL = "ALS_PUBLIC_URL"
+ENTRA_OPENID = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """Where Teams reaches the meeting page, and how the page's single sign-on tokens are checked."""
+
+    public_url: str = ""  # e.g. https://als.example.gov.uk; empty: the page is not offered
+    sso_openid_url: str = ENTRA_OPENID  # Entra's OpenID document: issuer and signing keys
+    sso_tenants: frozenset[str] = frozenset()  # tenants whose people may open the page
+    app_id: str = ""  # the bot's app id, also the page's Entra application
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.public_url).netloc
+
+    @property
+    def resource(self) -> str:
+        """The single sign-on resource (the manifest's webApplicationInfo.resource)."""
+        return f"api://{self.host}/botid-{self.app_id}"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.public_url and self.app_id and self.sso_tenants)
+
+
+def live_settings(env: Mapping[str, str], auth: ChannelAuth) -> LiveSettings:
+    raw = env.get(PUBLIC_URL, "").strip()
+    public_url = ""
+    if raw:
+        public_url = _endpoint(env, PUBLIC_URL, "", loopback_http=True).rstrip("/")
+        if urlsplit(public_url).path or urlsplit(public_url).query:
+            raise ConfigError(f"{PUBLIC_URL} must be the bot's base URL with no path, not {raw!r}")
+    tenants = frozenset(
+        t.strip().lower() for t in (env.get("ALS_SSO_TENANTS", "") or auth.tenant_id).split(",") if t.strip()
+    )
+    if public_url and auth.enabled and not tenants:
+        raise ConfigError("ALS_SSO_TENANTS is required (the tenants whose people may open the meeting page) "
+                          "when MicrosoftAppTenantId is empty")
+    return LiveSettings(
+        public_url=public_url,
+        sso_openid_url=_endpoint(env, "ALS_SSO_OPENID_URL", ENTRA_OPENID, loopback_http=True),
+        sso_tenants=tenants,
+        app_id=auth.app_id,
+    )

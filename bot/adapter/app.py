@@ -21,6 +21,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from bot.adapter.auth import ChannelAuthentication
 from bot.adapter.chats import ConnectorChats
 from bot.adapter.courier import Courier
+from bot.adapter.live_web import add_live_routes
 from bot.adapter.meetings import GraphAttendance, GraphMeetings
 from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
@@ -38,9 +39,10 @@ from bot.adapter.web import (
     readyz,
 )
 from bot.config import ALLOW_UNAUTHENTICATED, Settings, integrations
-from bot.features import meeting, signup
+from bot.features import evaluation, meeting, reminders, signup
 from bot.features.base import Services
 from bot.store.base import Store
+from graph.mail import GraphOutreach
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,11 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[no_stack_traces])
     auth = ChannelAuthentication(settings.auth)
     adapter = CloudAdapter(auth)
-    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval, clock=now)
+    environment = settings.environment if env is None else env
+    outreach = GraphOutreach(settings.graph) if settings.graph is not None else None
+    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval, clock=now,
+                      outreach=outreach, admins=settings.admins,
+                      tenant_id=settings.auth.tenant_id or environment.get("AZURE_TENANT_ID", ""))
     meetings = _graph_meetings(settings, store, courier.kick)
     chats = ConnectorChats(adapter, store, settings.auth.app_id)
     services = Services(store=store, admins=settings.admins, kick=courier.kick, meetings=meetings,
@@ -86,6 +92,8 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     # Session timers need seconds, not the minute that deadlines can wait.
     app[SESSION_TICKER] = Ticker([("sessions", sessions)], interval=settings.session_tick_interval,
                                  clock=now)
+    app[TICKER].sweeps.append(("reminders", lambda at: reminders.sweep(services, at)))
+    app[TICKER].sweeps.extend(evaluation.sweeps(services, environment))
     if meetings is not None:
         app[TICKER].sweeps.append(("meetings", meetings.sweep))
     attendance = _graph_attendance(settings, store, courier.kick)
@@ -100,6 +108,7 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    add_live_routes(app, settings.live, services, courier=courier, token=auth.token)
 
     async def start(app: web.Application) -> None:
         app[COURIER].start()
@@ -112,6 +121,8 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
         if meetings is not None:
             await meetings.close()
         await app[COURIER].stop()
+        if outreach is not None:
+            await outreach.close()
         await app[AUTH].close()
         await app[STORE].close()
 

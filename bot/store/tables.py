@@ -222,7 +222,7 @@ attendance_collection = sa.Table(
     sa.Column("gave_up_at", UtcDateTime(), nullable=True),
 )
 
-# In-meeting sessions (issue 5) -------------------------------------------------------------------
+# In-meeting sessions ----------------------------------------------------------------------------------
 
 session_run = sa.Table(
     "session_run",
@@ -291,4 +291,123 @@ reflection_sent = sa.Table(
     sa.Column("set_key", sa.String(100), primary_key=True),
     sa.Column("session_number", sa.Integer, primary_key=True),
     sa.Column("author", sa.String(320), primary_key=True),
+)
+
+# Between sessions (issue 12) ------------------------------------------------------------------
+# The outbox's delivery columns (kind, set_key, status, status_at, email_claimed_at, reported_at)
+# are declared on `outbox` above by `_outbox_delivery`, so that one table object holds them all.
+
+
+def _outbox_delivery() -> None:
+    for column in (
+        sa.Column("kind", sa.String(40), nullable=True),
+        sa.Column("set_key", sa.String(100), nullable=True),
+        sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
+        sa.Column("status_at", UtcDateTime(), nullable=True),
+        sa.Column("email_claimed_at", UtcDateTime(), nullable=True),
+        sa.Column("reported_at", UtcDateTime(), nullable=True),
+    ):
+        outbox.append_column(column)
+
+
+_outbox_delivery()
+
+reminder_lead = sa.Table(
+    "reminder_lead",
+    metadata,
+    sa.Column("scope", sa.String(120), primary_key=True),
+    sa.Column("minutes", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+session_reminder = sa.Table(
+    "session_reminder",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),
+    sa.Column("starts_at", UtcDateTime(), primary_key=True),
+    sa.Column("lead_minutes", sa.Integer, primary_key=True),
+    sa.Column("officer_email", sa.String(320), primary_key=True),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("reason", sa.String(40), nullable=True),
+    sa.Column("decided_at", UtcDateTime(), nullable=False),
+)
+
+topic = sa.Table(
+    "topic",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("set_key", sa.String(100), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("title_key", sa.String(200), nullable=False),
+    sa.Column("proposed_by", sa.String(320), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("set_key", "title_key", name="uq_topic_set_title"),
+)
+
+topic_vote = sa.Table(
+    "topic_vote",
+    metadata,
+    sa.Column("topic_id", sa.Integer, sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("voter", sa.String(320), primary_key=True),
+    sa.Column("voted_at", UtcDateTime(), nullable=False),
+)
+
+# Evaluation, pulse, erasure and retention (issue 13) -------------------------------------------
+# Answers are keyed by the officer's e-mail address so that they can be changed; erasure and the
+# retention purge replace it with a random "erased-…" key, keeping the scores for the figures.
+
+evaluation_answer = sa.Table(
+    "evaluation_answer",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("respondent", sa.String(320), primary_key=True),
+    sa.Column("team_id", sa.String(64), nullable=False),
+    sa.Column("benefit_self", sa.Integer, nullable=False),
+    sa.Column("benefit_team", sa.Integer, nullable=False),
+    sa.Column("benefit_council", sa.Integer, nullable=False),
+    sa.Column("challenge_moved", sa.Integer, nullable=False),
+    sa.Column("helped", sa.Text, nullable=False),
+    sa.Column("change", sa.Text, nullable=False),
+    sa.Column("recommend", sa.Boolean, nullable=False),
+    sa.Column("answered_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+pulse_answer = sa.Table(
+    "pulse_answer",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),
+    sa.Column("respondent", sa.String(320), primary_key=True),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("answered_at", UtcDateTime(), nullable=False),
+)
+
+# What the evaluation sweep has sent, claimed in the transaction that queues it: "evaluation",
+# "reminder", "pulse:<session>". A second instance finds the row and sends nothing.
+evaluation_sent = sa.Table(
+    "evaluation_sent",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("what", sa.String(40), primary_key=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=False),
+    sa.Column("recipients", sa.Integer, nullable=False),
+)
+
+set_purge = sa.Table(
+    "set_purge",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("purged_at", UtcDateTime(), nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),  # counts only
+)
+
+# Whose reflection is whose, only so that erasure can find it: a hash of the author, never shown.
+reflection_author = sa.Table(
+    "reflection_author",
+    metadata,
+    sa.Column("reflection_id", sa.Integer, primary_key=True),
+    sa.Column("author_hash", sa.String(64), nullable=False, index=True),
 )
