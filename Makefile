@@ -42,7 +42,7 @@ playground: $(VENV)/.test-deps
 	$(BIN)/python -m tests.playground_walk --shot build/admin-card.png
 
 bench: $(VENV)/.test-deps
-	$(BIN)/python -m tests.bench
+	$(BIN)/als bench
 
 # Refresh the pinned constraints after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
