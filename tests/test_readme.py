@@ -95,8 +95,8 @@ def test_every_command_works_as_written(tmp_path: Path) -> None:
             targets = re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), re.MULTILINE)
             assert all(t in targets for t in program[1:]), f"{command}: no such make target"
             continue
-        if program[:1] in (["npx"], ["git"], ["cd"], ["chromium"]):
-            continue  # the Playground, a clone, a browser: followed by tests/playground_walk.py, not here
+        if program[:1] in (["npx"], ["git"], ["cd"], ["chromium"], ["docker"]):
+            continue  # the Playground, a clone, a browser, containers: not run here
         if program[:2] == [".venv/bin/python", "-m"] and len(program) > 2 and program[2].startswith("tests."):
             # A demo or benchmark of the test suite: it exists (running it is its own test's job).
             assert (ROOT / (program[2].replace(".", "/") + ".py")).is_file(), f"{command}: no such module"
