@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint typecheck unit bench lock clean
+.PHONY: install playground run test lint typecheck unit bench lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -18,7 +18,11 @@ $(VENV)/.test-deps: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[test]'
 	@touch $@ $(VENV)/.run-deps
 
+install: $(VENV)/.run-deps
+	@echo "Installed. For the als command in a terminal: . $(VENV)/bin/activate"
+
 run: $(VENV)/.run-deps
+	@echo "For the als command in another terminal: . $(VENV)/bin/activate"
 	$(BIN)/als serve
 
 lint: $(VENV)/.test-deps
@@ -31,6 +35,11 @@ unit: $(VENV)/.test-deps
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The README's Playground route on a fresh clone of this repository, in headless Chromium, timed.
+playground: $(VENV)/.test-deps
+	$(PIP) -e '.[test,playground]'
+	$(BIN)/python -m tests.playground_walk --shot build/admin-card.png
 
 bench: $(VENV)/.test-deps
 	$(BIN)/als bench

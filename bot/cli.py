@@ -22,7 +22,7 @@ Subcommand = Callable[[argparse.Namespace, Settings], int]
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.adapter.web import serve
+    from bot.adapter.app import serve
     from bot.store.sql import SqlStore
 
     async def main() -> None:
@@ -78,10 +78,16 @@ def _programme_load(args: argparse.Namespace, settings: Settings) -> int:
     async def work(store: SqlStore) -> int:
         from bot.features.booking import save_programme
 
+        had_domains = bool((await store.programme()).allowed_domains)
         saved = await save_programme(store, programme, datetime.now(UTC))
+        created, updated = list(saved.created), list(saved.updated)
+        if not had_domains and "allowed_domains" in updated:
+            # The first list of domains is new, not a change to one that was there.
+            updated.remove("allowed_domains")
+            created.append("allowed_domains")
         print(f"loaded {len(programme.series)} series and {len(programme.sets)} sets from {path}")
-        print(f"  created: {', '.join(saved.created) or 'nothing'}")
-        print(f"  updated: {', '.join(saved.updated) or 'nothing'}")
+        print(f"  created: {', '.join(created) or 'nothing'}")
+        print(f"  updated: {', '.join(updated) or 'nothing'}")
         for effect in saved.effects:
             message = getattr(effect, "message", None)
             if message:
@@ -126,14 +132,12 @@ def _booking(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _meetings(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.client import open_client
-    from graph.settings import GraphNotConfigured, GraphSettings
-    from graph.sync import sync_set
+    from bot.features.meetings_sync import sync_set
+    from graph.service import open_graph
 
-    try:
-        graph_settings = GraphSettings.from_env(load_environment())
-    except GraphNotConfigured as error:
-        print(f"als: {error}", file=sys.stderr)
+    graph_settings = settings.graph
+    if graph_settings is None:
+        print(f"als: {settings.graph_off}", file=sys.stderr)
         return 2
 
     async def work(store: SqlStore) -> int:
@@ -144,10 +148,9 @@ def _meetings(args: argparse.Namespace, settings: Settings) -> int:
             print(f"als: no set {args.set!r} (sets: {known})", file=sys.stderr)
             return 2
         failed = False
-        async with open_client(graph_settings) as client:
+        async with open_graph(graph_settings) as graph:
             for key in keys:
-                report = await sync_set(store, client, graph_settings, key, datetime.now(UTC),
-                                        create=args.action == "create")
+                report = await sync_set(store, graph, key, datetime.now(UTC), create=args.action == "create")
                 print("\n".join(report.lines()))
                 failed = failed or report.error is not None
         return 1 if failed else 0
@@ -176,22 +179,13 @@ def _meetings_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _attendance_collect(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.attendance_collect import (
-        AttendanceConfigError,
-        AttendanceSettings,
-        NotCollected,
-        collect_session,
-    )
-    from graph.client import open_client
-    from graph.errors import GraphError
-    from graph.settings import GraphNotConfigured, GraphSettings
+    from bot.features.attendance_collect import NotCollected, collect_session
+    from bot.features.graph_port import GraphError
+    from graph.service import open_graph
 
-    env = load_environment()
-    try:
-        graph_settings = GraphSettings.from_env(env)
-        rules = AttendanceSettings.from_env(env)
-    except (GraphNotConfigured, AttendanceConfigError) as error:
-        print(f"als: {error}", file=sys.stderr)
+    graph_settings = settings.graph
+    if graph_settings is None:
+        print(f"als: {settings.graph_off}", file=sys.stderr)
         return 2
 
     async def work(store: SqlStore) -> int:
@@ -206,11 +200,11 @@ def _attendance_collect(args: argparse.Namespace, settings: Settings) -> int:
             print(f"als: no session of {args.set} has ended yet; name one to try anyway", file=sys.stderr)
             return 1
         failed = False
-        async with open_client(graph_settings) as client:
+        async with open_graph(graph_settings) as graph:
             for number in numbers:
                 try:
-                    done = await collect_session(store, client, graph_settings.organiser, args.set, number,
-                                                 now, settings=rules)
+                    done = await collect_session(store, graph, args.set, number, now,
+                                                 settings=settings.attendance)
                 except (NotCollected, GraphError) as error:
                     print(f"session {number}: not collected: {error}", file=sys.stderr)
                     failed = True
@@ -230,6 +224,8 @@ def _attendance_collect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
     from bot.export import export_sheets, write
 
     async def work(store: SqlStore) -> int:
@@ -237,9 +233,15 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         if set_def is None:
             print(f"als: no set {args.set!r}", file=sys.stderr)
             return 2
-        sheets = await export_sheets(store, set_def, datetime.now(UTC))
-        for path in write(sheets, Path(args.out), set_def.key):
-            print(f"wrote {path}")
+        now = datetime.now(UTC)
+        sheets = await export_sheets(store, set_def, now)
+        # A folder of its own by default: five files loose in the working folder get lost.
+        out = Path(args.out) if args.out else Path(
+            f"export-{set_def.key}-{now.astimezone(ZoneInfo('Europe/London')).date().isoformat()}")
+        written = write(sheets, out, set_def.key)
+        print(f"wrote {len(written)} files to {out.resolve()}:")
+        for path in written:
+            print(f"  {path.name}")
         return 0
 
     return _with_store(settings, work)
@@ -479,7 +481,7 @@ def parser() -> argparse.ArgumentParser:
     collect.set_defaults(run=_attendance_collect)
     export = sub.add_parser("export", help="write a set's register, actions and reflections (CSV and XLSX)")
     export.add_argument("set")
-    export.add_argument("--out", default=".", help="the folder to write to (default: here)")
+    export.add_argument("--out", help="the folder to write to (default: export-SET-DATE, made here)")
     export.set_defaults(run=_export)
     # The benchmark (issue 15): from a source checkout, since it drives the Teams stand-in in tests/.
     bench = sub.add_parser("bench", help="load the real endpoint beside the stock bot and print the figures")

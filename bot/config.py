@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from bot.rules.attendance import DEFAULT_THRESHOLD
+from graph.settings import DEFAULT_AUTHORITY, DEFAULT_BASE_URL, CredentialKind, GraphSettings
 
 AppType = Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"]
 LogFormat = Literal["text", "json"]
@@ -32,8 +37,46 @@ DEFAULT_DATABASE_URL = "sqlite:///als.sqlite3"
 ALLOW_UNAUTHENTICATED = "ALS_ALLOW_UNAUTHENTICATED"
 
 
-class ConfigError(Exception):
+class ConfigError(ValueError):
     """A wrong or incomplete configuration; the message names the variable."""
+
+
+class GraphNotConfigured(ConfigError):
+    """Graph settings are missing or wrong; the message names the variables to set."""
+
+
+@dataclass(frozen=True)
+class AttendanceSettings:
+    """When and how the attendance of a session is read from Teams (the ALS_ATTENDANCE_* variables)."""
+
+    threshold: float = DEFAULT_THRESHOLD  # share of the session present to count as attended
+    wait: timedelta = timedelta(hours=24)  # how long after a session to keep looking for its report
+    grace: timedelta = timedelta(minutes=10)  # after the scheduled end, before the first look
+    retry: timedelta = timedelta(minutes=15)  # between looks while the report is not there
+    page_size: int | None = None  # records per page; None lets Graph choose
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AttendanceSettings:
+        def number(name: str, default: float, low: float, high: float) -> float:
+            raw = env.get(name, "").strip().rstrip("%")
+            if not raw:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+            if not low <= value <= high:
+                raise ConfigError(f"{name} must be between {low:g} and {high:g}, not {raw}")
+            return value
+
+        # A percentage, as people say it: 50 means present for at least half the session.
+        percent = number("ALS_ATTENDANCE_THRESHOLD", DEFAULT_THRESHOLD * 100, 1, 100)
+        return cls(
+            threshold=percent / 100,
+            wait=timedelta(hours=number("ALS_ATTENDANCE_WAIT_HOURS", 24, 0, 24 * 30)),
+            grace=timedelta(minutes=number("ALS_ATTENDANCE_GRACE_MINUTES", 10, 0, 24 * 60)),
+            retry=timedelta(minutes=number("ALS_ATTENDANCE_RETRY_MINUTES", 15, 1, 24 * 60)),
+        )
 
 
 @dataclass(frozen=True)
@@ -73,7 +116,14 @@ class Settings:
     courier_interval: float = 5.0
     sweep_interval: float = 60.0
     session_tick_interval: float = 2.0  # how often session timers are checked (warnings)
+    graph: GraphSettings | None = None  # None: Microsoft Graph is off, for the reason in `graph_off`
+    graph_off: str = ""
+    meetings_sync_interval: float = 300.0  # how often invitations are brought into line with the roster
+    attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
     live: LiveSettings = field(default_factory=lambda: LiveSettings())  # the meeting page (issue 16)
+    # The environment these were read from, for the variables a feature still reads itself (the
+    # evaluation's); never in a repr, as it holds the secrets.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_loopback(self) -> bool:
@@ -191,9 +241,14 @@ def database_url(env: Mapping[str, str]) -> str:
 
 
 SESSION_TICK = "ALS_SESSION_TICK_SECONDS"
+MEETINGS_SYNC = "ALS_MEETINGS_SYNC_SECONDS"
+# Setting either of these says "use Graph": then every Graph variable must be right.
+GRAPH_SWITCHES = ("GRAPH_ORGANISER", "GRAPH_TEAMS_APP_ID")
+GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")
+EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, high: float = 3600) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -201,9 +256,93 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{name} must be a number of seconds from 0 to 3600, not {raw!r}")
+    if not 0 < value <= high:
+        raise ConfigError(f"{name} must be a number of seconds from 0 to {high:g}, not {raw!r}")
     return value
+
+
+def admins(env: Mapping[str, str]) -> frozenset[str]:
+    """ALS_ADMINS: Entra object ids or e-mail addresses, comma-separated, compared in lower case."""
+    entries = [a.strip().lower() for a in env.get("ALS_ADMINS", "").split(",") if a.strip()]
+    for entry in entries:
+        if not (GUID.match(entry) or EMAIL.match(entry)):
+            raise ConfigError(
+                "ALS_ADMINS must list Entra object ids or e-mail addresses, comma-separated; "
+                f"{entry!r} is neither"
+            )
+    return frozenset(entries)
+
+
+def graph_settings(env: Mapping[str, str]) -> GraphSettings:
+    """The Graph settings; raise `GraphNotConfigured` naming every missing or wrong variable."""
+
+    def get(name: str) -> str:
+        return env.get(name, "").strip()
+
+    managed = get("AZURE_USE_MANAGED_IDENTITY").lower() in {"1", "true", "yes"}
+    missing = [
+        name
+        for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "GRAPH_ORGANISER", "GRAPH_TEAMS_APP_ID")
+        if not get(name) and not (managed and name == "AZURE_CLIENT_ID")
+    ]
+    secret, certificate = get("AZURE_CLIENT_SECRET"), get("AZURE_CLIENT_CERTIFICATE_PATH")
+    kind: CredentialKind
+    if managed:
+        kind = "managed_identity"
+    elif secret:
+        kind = "secret"
+    elif certificate:
+        kind = "certificate"
+    else:
+        kind = "secret"
+        missing.append(
+            "AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_USE_MANAGED_IDENTITY=true)"
+        )
+    if missing:
+        raise GraphNotConfigured("Graph is not configured: set " + ", ".join(missing) + ".")
+
+    base_url = (get("GRAPH_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    parts = urlsplit(base_url)
+    loopback_http = parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+    if not parts.hostname or not (parts.scheme == "https" or loopback_http):
+        raise GraphNotConfigured(
+            "GRAPH_BASE_URL must be an https URL (plain http only on a loopback address), "
+            f"not {base_url!r}."
+        )
+    return GraphSettings(
+        tenant_id=get("AZURE_TENANT_ID"),
+        client_id=get("AZURE_CLIENT_ID"),
+        credential=kind,
+        organiser=get("GRAPH_ORGANISER"),
+        teams_app_id=get("GRAPH_TEAMS_APP_ID"),
+        client_secret=secret,
+        certificate_path=certificate,
+        base_url=base_url,
+        authority=(get("AZURE_AUTHORITY_HOST") or DEFAULT_AUTHORITY).rstrip("/"),
+        ca_bundle=get("REQUESTS_CA_BUNDLE") or get("SSL_CERT_FILE"),
+    )
+
+
+def integrations(env: Mapping[str, str]) -> dict[str, Any]:
+    """The Settings fields for Microsoft Graph, the meeting sync and attendance.
+
+    With no GRAPH_* switch set Graph is simply off (the reason is kept for the commands that need
+    it); once one is set, a missing or wrong Graph variable stops start-up like any other mistake.
+    """
+    graph: GraphSettings | None = None
+    graph_off = ""
+    try:
+        graph = graph_settings(env)
+    except GraphNotConfigured as missing:
+        if any(env.get(name, "").strip() for name in GRAPH_SWITCHES):
+            raise
+        graph_off = str(missing)
+    return {
+        "graph": graph,
+        "graph_off": graph_off,
+        "meetings_sync_interval": _seconds(env, MEETINGS_SYNC, 300.0, high=86400),
+        "attendance": AttendanceSettings.from_env(env),
+    }
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -227,11 +366,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         allow_unauthenticated_remote=allow_remote,
         log_format="json" if log_format == "json" else "text",
         log_level=log_level,
-        admins=frozenset(
-            a.strip().lower() for a in env.get("ALS_ADMINS", "").split(",") if a.strip()
-        ),
+        admins=admins(env),
         session_tick_interval=_seconds(env, SESSION_TICK, 2.0),
+        **integrations(env),
         live=live_settings(env, auth),
+        environment=dict(env),
     )
     if not auth.enabled and not settings.is_loopback and not allow_remote:
         raise ConfigError(

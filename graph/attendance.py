@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.features.graph_port import Interval, Record, SessionReports
 from graph.errors import graph_errors
 
 
@@ -19,35 +21,6 @@ class Report:
     start: datetime | None
     end: datetime | None
     total_participants: int
-
-
-@dataclass(frozen=True)
-class Interval:
-    join: datetime | None
-    leave: datetime | None
-    seconds: int
-
-
-@dataclass(frozen=True)
-class Record:
-    """One participant in one report. Guests may have no e-mail address; keep them anyway."""
-
-    email: str | None
-    identity_id: str | None
-    tenant_id: str | None
-    display_name: str
-    role: str
-    total_seconds: int
-    intervals: tuple[Interval, ...]
-
-    @property
-    def key(self) -> str:
-        """Who this is, for joining one person's records across reports."""
-        if self.identity_id:
-            return f"id:{self.identity_id.lower()}"
-        if self.email:
-            return f"email:{self.email.lower()}"
-        return f"name:{self.display_name}"
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -200,3 +173,16 @@ def join_records(batches: Sequence[Sequence[Record]]) -> list[Record]:
                 intervals=intervals,
             )
     return list(merged.values())
+
+
+async def read_session(client: Any, organiser: str, meeting_id: str, start: datetime, end: datetime,
+                       page_size: int | None = None) -> SessionReports:
+    """The session's reports (a restarted meeting has several), every record read to the last page,
+    and one record per person across them. No reports yet: empty."""
+    reports = reports_for_session(await list_attendance_reports(client, organiser, meeting_id), start, end)
+    if not reports:
+        return SessionReports((), 0, ())
+    batches = await asyncio.gather(*(
+        attendance_records(client, organiser, meeting_id, r.id, page_size) for r in reports))
+    return SessionReports(tuple(r.id for r in reports), sum(len(b) for b in batches),
+                          tuple(join_records(batches)))

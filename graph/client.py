@@ -285,6 +285,21 @@ def http_client_of(client: Any) -> httpx.AsyncClient:
     return http
 
 
+async def close_client(client: Any) -> None:
+    """Close the client's HTTP connections.
+
+    msgraph-core wraps each httpx transport in an `AsyncGraphTransport` that has no `aclose`, so
+    `AsyncClient.aclose()` alone leaves the real connection pool (and its sockets) open.
+    """
+    http = http_client_of(client)
+    wrapped = [http._transport, *(t for t in http._mounts.values() if t is not None)]
+    await http.aclose()
+    for transport in wrapped:
+        inner = getattr(transport, "transport", None)
+        if isinstance(inner, httpx.AsyncBaseTransport):
+            await inner.aclose()
+
+
 def middleware_of(client: Any, kind: type[BaseMiddleware]) -> Any:
     """The instance of a middleware class in the client's pipeline (counters, settings)."""
     transport = http_client_of(client)._transport
@@ -309,6 +324,6 @@ async def open_client(
     try:
         yield client
     finally:
-        await http_client_of(client).aclose()
+        await close_client(client)
         if own_credential:
             await credential.close()

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 import httpx
 
+from bot.features.graph_port import GraphError as GraphError
+
 PERMISSIONS = {
     "events": "Calendars.ReadWrite",
     "meetings": "OnlineMeetings.ReadWrite.All",
@@ -19,23 +21,8 @@ PERMISSIONS = {
 }
 # What the meetings need; the e-mail and chat-starting permissions are asked for on their own.
 ALL_PERMISSIONS = ", ".join(v for k, v in PERMISSIONS.items() if k not in {"mail", "users", "install"})
-
-
-class GraphError(Exception):
-    """A Graph call that failed for good: `admin_message` says what to do about it.
-
-    `detail` is Graph's own error text, kept for diagnosis; it names ids, never user content.
-    """
-
-    def __init__(self, status: int, code: str, admin_message: str, detail: str = "") -> None:
-        super().__init__(admin_message)
-        self.status = status
-        self.code = code
-        self.admin_message = admin_message
-        self.detail = detail
-
-    def __repr__(self) -> str:
-        return f"GraphError(status={self.status}, code={self.code!r})"
+# The Teams application access policy's name, as manifest/INSTALL.md (step 4) creates it.
+ACCESS_POLICY = "ALS-Bot"
 
 
 def admin_message(status: int, code: str, *, area: str, action: str, organiser: str) -> str:
@@ -49,15 +36,28 @@ def admin_message(status: int, code: str, *, area: str, action: str, organiser: 
         )
     if status == 403:
         needed = PERMISSIONS.get(area, ALL_PERMISSIONS)
-        return (
+        grant = (
             f"Microsoft Graph refused to {action} ({code or 'Forbidden'}). In Entra ID, grant the "
-            f"app registration the application permission {needed} with admin consent (the app "
-            f"needs all of: {ALL_PERMISSIONS}). Online meetings and attendance reports also need "
-            f"a Teams application access policy that lets the app act for {who}: "
-            "New-CsApplicationAccessPolicy -Identity ALS-Meetings -AppIds <AZURE_CLIENT_ID>, then "
-            "Grant-CsApplicationAccessPolicy -PolicyName ALS-Meetings -Identity <organiser>. "
-            "Policy changes can take up to 30 minutes to apply."
+            f"app registration (AZURE_CLIENT_ID) the application permission {needed} with admin "
+            f"consent (the app needs all of: {ALL_PERMISSIONS}; manifest/INSTALL.md step 3)."
         )
+        if area == "apps":
+            # Installing into a chat is not governed by the Teams application access policy.
+            return (
+                f"{grant} Adding the app to a meeting chat also needs the app to be allowed for the "
+                "organisation in the Teams admin centre (Manage apps, and the app permission "
+                "policies; step 7), and GRAPH_TEAMS_APP_ID to be the app's id in your "
+                "organisation's app catalogue (step 8)."
+            )
+        if area in ("meetings", "attendance"):
+            return (
+                f"{grant} Online meetings and attendance reports also need a Teams application "
+                f"access policy that lets the app act for {who} (step 4): "
+                f"New-CsApplicationAccessPolicy -Identity {ACCESS_POLICY} -AppIds <AZURE_CLIENT_ID>, "
+                f"then Grant-CsApplicationAccessPolicy -PolicyName {ACCESS_POLICY} -Identity "
+                "<organiser>. Policy changes can take up to 30 minutes to apply."
+            )
+        return grant
     if status == 404:
         return (
             f"Microsoft Graph found nothing to {action} ({code or 'NotFound'}). Check that "

@@ -126,6 +126,6 @@ class GraphOutreach:
 
     async def close(self) -> None:
         if self._client is not None:
-            from graph.client import http_client_of
+            from graph.client import close_client
 
-            await http_client_of(self._client).aclose()
+            await close_client(self._client)

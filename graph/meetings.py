@@ -10,91 +10,27 @@ session; and a failed create can be retried for that session alone. The cost is 
 invitations in each calendar instead of one, which is what invited officers see anyway.
 
 Every function takes the `GraphServiceClient` from `graph.client` and plain values, and raises
-`graph.errors.GraphError` for a permanent failure.
+`GraphError` for a permanent failure. The values they take and give are the features' Graph port's
+(`bot.features.graph_port`).
 """
 
 from __future__ import annotations
 
-import html
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-from bot.rules.ground_rules import GROUND_RULES
+from bot.features.graph_port import (
+    CreatedEvent,
+    EventSpec,
+    GraphError,
+    Installed,
+    Invitee,
+    OnlineMeetingInfo,
+    RscPermission,
+)
 from graph.client import Replayable
-from graph.errors import GraphError, admin_message, graph_errors
-
-# Fixed namespace, so a transactionId depends on the set and session only.
-TRANSACTION_NAMESPACE = uuid.UUID("6f1e4c8a-3b7d-5e2f-9a10-5c2b7d8e4f31")
-
-@dataclass(frozen=True)
-class Invitee:
-    email: str
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """One session's calendar event. `revision` changes the transactionId, to re-create on
-    purpose after an event was deleted."""
-
-    set_key: str
-    session_number: int
-    subject: str
-    start: datetime
-    end: datetime
-    attendees: Sequence[Invitee]
-    body_html: str
-    revision: int = 0
-
-    @property
-    def transaction_id(self) -> str:
-        name = f"{self.set_key}/session/{self.session_number}/r{self.revision}"
-        return str(uuid.uuid5(TRANSACTION_NAMESPACE, name))
-
-
-@dataclass(frozen=True)
-class CreatedEvent:
-    event_id: str
-    join_url: str
-    ical_uid: str
-
-
-@dataclass(frozen=True)
-class OnlineMeetingInfo:
-    meeting_id: str
-    chat_thread_id: str
-
-
-@dataclass(frozen=True)
-class RscPermission:
-    """A resource-specific permission to consent to when installing into a chat."""
-
-    value: str
-    kind: Literal["Application", "Delegated"] = "Application"
-
-
-@dataclass(frozen=True)
-class Installed:
-    chat_id: str
-    already: bool = field(default=False)
-
-
-def meeting_body(set_name: str, session_number: int, preparation: Sequence[str]) -> str:
-    """HTML for the invitation: the ground rules and how to prepare, nothing confidential."""
-    rules = "".join(
-        f"<li><strong>{html.escape(rule.title)}</strong>: {html.escape(rule.explanation)}</li>"
-        for rule in GROUND_RULES
-    )
-    steps = "".join(f"<li>{html.escape(step)}</li>" for step in preparation)
-    return (
-        f"<p>{html.escape(set_name)}: action learning set, session {session_number}.</p>"
-        f"<h3>Ground rules</h3><ul>{rules}</ul>"
-        f"<h3>How to prepare</h3><ul>{steps}</ul>"
-        "<p>Join with the Teams link in this invitation. The set's app opens in the meeting chat.</p>"
-    )
+from graph.errors import admin_message, graph_errors
 
 
 def _utc(moment: datetime) -> Any:

@@ -36,10 +36,10 @@ def run_build(args: argparse.Namespace) -> int:
     try:
         path = build(load_config(), args.out)
     except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"als: {error}", file=sys.stderr)
         return 2
     except ManifestError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"als: {error}", file=sys.stderr)
         return 1
     print(f"wrote {path}")
     for entry in command_lists():

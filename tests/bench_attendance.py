@@ -15,11 +15,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.attendance_collect import collect_session, presence, read_session
+from bot.config import graph_settings
+from bot.features.attendance_collect import collect_session, presence
 from bot.rules import attendance as rules
 from bot.store.sql import SqlStore
+from graph.attendance import read_session
 from graph.client import StaticTokenCredential, open_client
-from graph.settings import GraphSettings
+from graph.service import GraphService
 from tests.attendance_seed import SET, TEAMS, record, seed
 from tests.bench_graph import bare_pages
 from tests.standins.graph import ORGANISER, STATIC_TOKEN, GraphStandin, people
@@ -47,19 +49,19 @@ async def main() -> None:
             report = graph.add_report(meeting, start, end, crowd)
             url = (f"{graph.base_url}/users/{ORGANISER}/onlineMeetings/{meeting}"
                    f"/attendanceReports/{report}/attendanceRecords")
-            settings = GraphSettings.from_env(graph.env())
+            settings = graph_settings(graph.env())
             async with open_client(settings, StaticTokenCredential(STATIC_TOKEN)) as client:
                 began = time.perf_counter()
-                first = await collect_session(store, client, ORGANISER, SET, 1, datetime.now(UTC))
+                first = await collect_session(store, GraphService(client, settings), SET, 1, datetime.now(UTC))
                 cold = time.perf_counter() - began
                 full, reads, matching, bare = [], [], [], []
                 members = await store.set_members(SET)
                 for _ in range(RUNS):
                     began = time.perf_counter()
-                    done = await collect_session(store, client, ORGANISER, SET, 1, datetime.now(UTC))
+                    done = await collect_session(store, GraphService(client, settings), SET, 1, datetime.now(UTC))
                     full.append(time.perf_counter() - began)
                     began = time.perf_counter()
-                    _, _, records = await read_session(client, ORGANISER, meeting, start, end, None)
+                    records = (await read_session(client, ORGANISER, meeting, start, end, None)).records
                     reads.append(time.perf_counter() - began)
                     began = time.perf_counter()
                     rules.take_attendance(members, [], [presence(r) for r in records], start, end)

@@ -17,10 +17,10 @@ from typing import Any
 
 import aiohttp
 
+from bot.config import graph_settings
 from graph.attendance import attendance_records
 from graph.client import GraphRetry, RetryPolicy, StaticTokenCredential, middleware_of, open_client
 from graph.meetings import EventSpec, Invitee, create_session_event
-from graph.settings import GraphSettings
 from tests.standins.graph import ORGANISER, STATIC_TOKEN, Faults, GraphStandin, people
 
 RUNS = 7
@@ -58,7 +58,7 @@ async def records_bench() -> None:
                                   people(1000, START, guests=5))
         url = (f"{graph.base_url}/users/{ORGANISER}/onlineMeetings/{meeting}"
                f"/attendanceReports/{report}/attendanceRecords")
-        settings = GraphSettings.from_env(graph.env())
+        settings = graph_settings(graph.env())
         async with open_client(settings, StaticTokenCredential(STATIC_TOKEN)) as client:
             began = time.perf_counter()
             first = await attendance_records(client, ORGANISER, meeting, report)
@@ -99,7 +99,7 @@ def set_specs(sets: int = 10, sessions: int = 3) -> list[EventSpec]:
 async def create_all(faults: Faults) -> tuple[float, int, int, int, int]:
     specs = set_specs()
     async with GraphStandin(faults=faults) as graph:
-        settings = GraphSettings.from_env(graph.env())
+        settings = graph_settings(graph.env())
         async with open_client(settings, StaticTokenCredential(STATIC_TOKEN),
                                RetryPolicy()) as client:
             began = time.perf_counter()

@@ -11,11 +11,12 @@ import tempfile
 import time
 from datetime import UTC, datetime
 
+from bot.config import graph_settings
+from bot.features.meetings_sync import sync_set
 from bot.rules.programme import parse_programme
 from bot.store.sql import SqlStore
 from graph.client import StaticTokenCredential, open_client
-from graph.settings import GraphSettings
-from graph.sync import sync_set
+from graph.service import GraphService
 from tests.programmes import YEAR
 from tests.standins.graph import STATIC_TOKEN, Faults, GraphStandin
 
@@ -50,11 +51,11 @@ async def run(faults: Faults) -> tuple[float, int, int, int]:
         store = await SqlStore.open(f"sqlite:///{folder}/bench.sqlite3")
         await store.save_programme(parse_programme(programme_text()), datetime.now(UTC))
         async with GraphStandin(faults=faults) as graph:
-            settings = GraphSettings.from_env(graph.env())
+            settings = graph_settings(graph.env())
             async with open_client(settings, StaticTokenCredential(STATIC_TOKEN)) as client:
                 started = time.perf_counter()
                 reports = await asyncio.gather(*(
-                    sync_set(store, client, settings, f"set-{i}", datetime.now(UTC)) for i in range(SETS)))
+                    sync_set(store, GraphService(client, settings), f"set-{i}", datetime.now(UTC)) for i in range(SETS)))
                 seconds = time.perf_counter() - started
             assert all(r.error is None and r.created == [1, 2, 3] for r in reports)
             assert len(graph.events) == SETS * 3

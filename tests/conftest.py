@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.adapter.web import create_app
+from bot.adapter.app import create_app
 from bot.config import Settings, load_settings
 from bot.store.sql import SqlStore, engine_url
 from tests.standins.teams import TeamsStandIn, User
@@ -83,7 +83,7 @@ class RunningBot:
 async def start_bot(env: dict[str, str], *, clock: Callable[[], datetime] | None = None) -> RunningBot:
     settings = load_settings({"HOST": "127.0.0.1", "PORT": "0", **env})
     store = await SqlStore.open(settings.database_url)
-    app = create_app(settings, store, env=env, clock=clock)
+    app = create_app(settings, store, clock=clock)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -41,3 +41,21 @@ def test_the_check_would_catch_an_sdk_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from botbuilder.core import TurnContext\nimport sqlalchemy as sa\n")
     assert {"botbuilder.core", "sqlalchemy"} <= imported(sample)
+
+
+GRAPH = sorted((ROOT / "graph").glob("*.py"))
+FEATURES = sorted((ROOT / "bot" / "features").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", GRAPH, ids=lambda p: str(p.relative_to(ROOT)))
+def test_graph_knows_neither_the_configuration_nor_the_store(path: Path) -> None:
+    # Graph is an adapter behind the features' port: it is given its settings and plain values.
+    bad = sorted(n for n in imported(path)
+                 if any(n == f or n.startswith(f + ".") for f in ("bot.config", "bot.store", "bot.adapter")))
+    assert bad == [], f"{path.relative_to(ROOT)} imports {bad}"
+
+
+@pytest.mark.parametrize("path", FEATURES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_features_reach_graph_only_through_the_port(path: Path) -> None:
+    bad = sorted(n for n in imported(path) if n == "graph" or n.startswith("graph."))
+    assert bad == [], f"{path.relative_to(ROOT)} imports {bad}"

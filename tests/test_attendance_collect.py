@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.attendance_collect import AttendanceSettings, NotCollected, NotReady, collect_session, sweep
+from bot.config import AttendanceSettings, graph_settings
+from bot.features.attendance_collect import NotCollected, NotReady, collect_session, sweep
 from bot.rules import attendance as a
 from bot.store import tables as t
 from bot.store.sql import SqlStore
-from graph.client import RetryPolicy, StaticTokenCredential, open_client
-from graph.settings import GraphSettings
+from graph.client import RetryPolicy, StaticTokenCredential
+from graph.service import GraphService, open_graph
 from tests.attendance_seed import FACILITATOR, LEEDS_TENANT, SET, TEAMS, WIGAN_TENANT, record, seed
-from tests.standins.graph import ORGANISER, STATIC_TOKEN, GraphStandin, people
+from tests.standins.graph import STATIC_TOKEN, GraphStandin, people
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=10, connect_timeout=5)
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -45,8 +46,8 @@ async def graph(clock: Clock) -> AsyncIterator[GraphStandin]:
         yield standin
 
 
-def client_for(graph: GraphStandin) -> AbstractAsyncContextManager[Any]:
-    return open_client(GraphSettings.from_env(graph.env()), StaticTokenCredential(STATIC_TOKEN), FAST)
+def client_for(graph: GraphStandin) -> AbstractAsyncContextManager[GraphService]:
+    return open_graph(graph_settings(graph.env()), StaticTokenCredential(STATIC_TOKEN), FAST)
 
 
 async def session_one(store: SqlStore, graph: GraphStandin) -> tuple[str, datetime, datetime]:
@@ -92,7 +93,7 @@ async def test_a_session_is_matched_across_tenants_and_strangers_are_kept(
         record("guest-anon", None, "Guest (Unverified)", mins(start, 10, 40), tenant=None),
     ])
     async with client_for(graph) as client:
-        done = await collect_session(store, client, ORGANISER, SET, 1, NOW)
+        done = await collect_session(store, client, SET, 1, NOW)
 
     officers = by_email(done.taken)
     assert {e: o.status for e, o in officers.items()} == {
@@ -117,7 +118,7 @@ async def test_a_restarted_meeting_is_joined_into_one_session(store: SqlStore, g
     graph.add_report(meeting, start, start + timedelta(minutes=35), first)
     graph.add_report(meeting, restart, end, second)
     async with client_for(graph) as client:
-        done = await collect_session(store, client, ORGANISER, SET, 1, NOW)
+        done = await collect_session(store, client, SET, 1, NOW)
     assert len(done.reports) == 2 and done.records == 3
     officers = by_email(done.taken)
     assert (officers["alex@leeds.gov.uk"].status, officers["alex@leeds.gov.uk"].minutes) == ("attended", 88)
@@ -134,7 +135,7 @@ async def test_a_thousand_records_are_read_to_the_last_page_under_throttling(
     graph.fail_next("throttle", 3, route="/attendanceRecords", retry_after=0)
     graph.fail_next("throttle", 1, route="/attendanceReports", retry_after=0)
     async with client_for(graph) as client:
-        done = await collect_session(store, client, ORGANISER, SET, 1, NOW)
+        done = await collect_session(store, client, SET, 1, NOW)
     assert done.records == 1001
     assert graph.faults_served["throttle"] == 4
     assert graph.count("GET", "/attendanceRecords") == 11 + 3
@@ -148,8 +149,8 @@ async def test_collecting_twice_replaces_never_duplicates(store: SqlStore, graph
     graph.add_report(meeting, start, end, [record(ALEX_ID, None, "Alex Smith", mins(start, 0, 90)),
                                            record("g", None, "Guest", mins(start, 0, 90))])
     async with client_for(graph) as client:
-        first = await collect_session(store, client, ORGANISER, SET, 1, NOW)
-        second = await collect_session(store, client, ORGANISER, SET, 1, NOW + timedelta(hours=1))
+        first = await collect_session(store, client, SET, 1, NOW)
+        second = await collect_session(store, client, SET, 1, NOW + timedelta(hours=1))
     assert set(first.taken.officers) == set(second.taken.officers)
     async with store.read() as conn:
         rows = (await conn.execute(sa.select(sa.func.count()).select_from(t.attendance))).scalar_one()
@@ -161,10 +162,10 @@ async def test_no_report_yet_and_no_meeting_are_told_apart(store: SqlStore, grap
     graph.add_report(meeting, start, end, [], ready_after=600)
     async with client_for(graph) as client:
         with pytest.raises(NotReady):
-            await collect_session(store, client, ORGANISER, SET, 1, NOW)
+            await collect_session(store, client, SET, 1, NOW)
         await store.record_meeting(SET, 2, {"meeting_id": None})
         with pytest.raises(NotCollected, match="als meetings create"):
-            await collect_session(store, client, ORGANISER, SET, 2, NOW)
+            await collect_session(store, client, SET, 2, NOW)
 
 
 async def notices(store: SqlStore) -> list[tuple[str, Any]]:
@@ -183,8 +184,8 @@ async def test_the_sweep_waits_for_the_report_then_tells_the_facilitator(
     kicks: list[int] = []
 
     async def run(at: datetime) -> list[tuple[str, int, str]]:
-        return await sweep(store, GraphSettings.from_env(graph.env()), settings, at,
-                           kick=lambda: kicks.append(1), open_client=lambda g, c: client_for(graph))
+        return await sweep(store, lambda: client_for(graph), settings, at,
+                           kick=lambda: kicks.append(1))
 
     assert await run(end + timedelta(minutes=5)) == []  # within the grace period: not looked at
     assert await run(end + timedelta(minutes=11)) == [(SET, 1, "not ready")]
@@ -203,8 +204,7 @@ async def test_the_sweep_gives_up_after_the_wait_and_says_so(store: SqlStore, gr
     settings = AttendanceSettings(wait=timedelta(hours=6))
 
     async def run(at: datetime) -> list[tuple[str, int, str]]:
-        return await sweep(store, GraphSettings.from_env(graph.env()), settings, at,
-                           open_client=lambda g, c: client_for(graph))
+        return await sweep(store, lambda: client_for(graph), settings, at)
 
     assert await run(end + timedelta(minutes=11)) == [(SET, 1, "not ready")]
     assert await run(end + timedelta(hours=7)) == [(SET, 1, "gave up")]
@@ -226,14 +226,14 @@ def test_attendance_settings_from_the_environment() -> None:
 async def test_the_bot_runs_the_sweep_only_when_graph_is_configured(
     graph: GraphStandin, database_url: str
 ) -> None:
-    from bot.adapter.web import TICKER, create_app
+    from bot.adapter.app import TICKER, create_app
     from bot.config import load_settings
 
-    settings = load_settings({"HOST": "127.0.0.1", "PORT": "0", "DATABASE_URL": database_url})
+    base = {"HOST": "127.0.0.1", "PORT": "0", "DATABASE_URL": database_url}
     store = await SqlStore.open(database_url)
     try:
-        with_graph = create_app(settings, store, env=graph.env(ALS_ATTENDANCE_WAIT_HOURS="48"))
-        without = create_app(settings, store, env={})
+        with_graph = create_app(load_settings({**base, **graph.env(ALS_ATTENDANCE_WAIT_HOURS="48")}), store)
+        without = create_app(load_settings(base), store)
         assert "attendance" in [name for name, _ in with_graph[TICKER].sweeps]
         assert "attendance" not in [name for name, _ in without[TICKER].sweeps]
     finally:

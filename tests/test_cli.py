@@ -114,3 +114,12 @@ def test_migrate_reports_the_revision(tmp_path: Path) -> None:
                             capture_output=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().strip() == f"schema at revision {head_revision()}"
+
+
+def test_a_bad_meetings_sync_interval_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    result = subprocess.run([*ALS, "serve"], cwd=tmp_path, env=_env(tmp_path, ALS_MEETINGS_SYNC_SECONDS="soon"),
+                            capture_output=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip().splitlines() == [
+        "als: configuration error: ALS_MEETINGS_SYNC_SECONDS must be a number of seconds from 0 to 86400, "
+        "not 'soon'"]

@@ -93,3 +93,35 @@ def test_a_broken_dotenv_line_is_named(tmp_path: Path) -> None:
     dotenv.write_text("GOOD=1\nnot a pair\n")
     with pytest.raises(ConfigError, match=r"\.env:2"):
         read_dotenv(dotenv)
+
+
+GRAPH = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s",
+         "GRAPH_ORGANISER": "als@lga.gov.uk", "GRAPH_TEAMS_APP_ID": "app"}
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"ALS_MEETINGS_SYNC_SECONDS": "soon"}, "ALS_MEETINGS_SYNC_SECONDS"),
+    ({"ALS_MEETINGS_SYNC_SECONDS": "0"}, "ALS_MEETINGS_SYNC_SECONDS"),
+    ({"ALS_ATTENDANCE_THRESHOLD": "half"}, "ALS_ATTENDANCE_THRESHOLD"),
+    ({"ALS_ATTENDANCE_RETRY_MINUTES": "0"}, "ALS_ATTENDANCE_RETRY_MINUTES"),
+    ({"ALS_ADMINS": "not an email"}, "ALS_ADMINS"),
+    ({"ALS_ADMINS": "ada@lga.gov.uk, bob"}, "ALS_ADMINS"),
+    # Graph half set up is a mistake, not "Graph off": the missing variable is named.
+    ({k: v for k, v in GRAPH.items() if k != "GRAPH_TEAMS_APP_ID"}, "GRAPH_TEAMS_APP_ID"),
+    ({**GRAPH, "GRAPH_BASE_URL": "http://graph.example.com"}, "GRAPH_BASE_URL"),
+])
+def test_every_variable_is_checked_at_start_up(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named) as error:
+        load_settings(env)
+    assert "\n" not in str(error.value)
+
+
+def test_graph_meetings_sync_and_attendance_are_in_the_one_settings() -> None:
+    off = load_settings({})
+    assert off.graph is None and "GRAPH_ORGANISER" in off.graph_off
+    assert (off.meetings_sync_interval, off.attendance.threshold) == (300.0, 0.5)
+    on = load_settings({**GRAPH, "ALS_MEETINGS_SYNC_SECONDS": "60", "ALS_ATTENDANCE_THRESHOLD": "75%",
+                        "ALS_ADMINS": "Ada@LGA.gov.uk, 00000000-0000-4000-8000-0000000000AD"})
+    assert on.graph is not None and on.graph.organiser == "als@lga.gov.uk" and on.graph_off == ""
+    assert (on.meetings_sync_interval, on.attendance.threshold) == (60.0, 0.75)
+    assert on.admins == {"ada@lga.gov.uk", "00000000-0000-4000-8000-0000000000ad"}

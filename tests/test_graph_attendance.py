@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.config import graph_settings
 from graph.attendance import (
     Interval,
     Record,
@@ -21,7 +22,6 @@ from graph.attendance import (
 )
 from graph.client import RetryPolicy, StaticTokenCredential, open_client
 from graph.errors import GraphError
-from graph.settings import GraphSettings
 from tests.standins.graph import EXTERNAL_TENANTS, ORGANISER, STATIC_TOKEN, GraphStandin, people
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=5, connect_timeout=5)
@@ -50,7 +50,7 @@ async def standin(clock: Clock) -> AsyncIterator[GraphStandin]:
 
 @pytest.fixture
 async def client(standin: GraphStandin) -> AsyncIterator[Any]:
-    settings = GraphSettings.from_env(standin.env())
+    settings = graph_settings(standin.env())
     async with open_client(settings, StaticTokenCredential(STATIC_TOKEN), FAST) as graph:
         yield graph
 

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from graph.client import RetryPolicy, StaticTokenCredential, open_client
+from bot.config import graph_settings
+from bot.features.meetings_sync import meeting_body
+from graph.client import RetryPolicy, StaticTokenCredential, close_client, open_client
 from graph.errors import GraphError
 from graph.meetings import (
     EventSpec,
@@ -19,11 +21,9 @@ from graph.meetings import (
     create_session_event,
     find_online_meeting,
     install_app_in_chat,
-    meeting_body,
     move_event,
     set_attendees,
 )
-from graph.settings import GraphSettings
 from tests.standins.graph import (
     ORGANISER,
     ORGANISER_OBJECT_ID,
@@ -44,7 +44,7 @@ async def standin() -> AsyncIterator[GraphStandin]:
 
 @pytest.fixture
 async def client(standin: GraphStandin) -> AsyncIterator[Any]:
-    settings = GraphSettings.from_env(standin.env())
+    settings = graph_settings(standin.env())
     async with open_client(settings, StaticTokenCredential(STATIC_TOKEN), FAST) as graph:
         yield graph
 
@@ -121,7 +121,7 @@ async def test_repeated_create_with_the_same_transaction_id_makes_no_duplicate(
 
 async def test_join_url_missing_from_the_create_answer_is_read_back(client: Any) -> None:
     async with GraphStandin(late_join_url=True) as late:
-        settings = GraphSettings.from_env(late.env())
+        settings = graph_settings(late.env())
         async with open_client(settings, StaticTokenCredential(STATIC_TOKEN), FAST) as graph:
             created = await create_session_event(graph, ORGANISER, spec())
         assert created.join_url == late.meetings[late.events[created.event_id].meeting_id].join_url
@@ -130,7 +130,7 @@ async def test_join_url_missing_from_the_create_answer_is_read_back(client: Any)
 
 async def test_an_event_that_never_gets_a_join_url_is_an_admin_error() -> None:
     async with GraphStandin(teams_meetings=False) as graph:
-        settings = GraphSettings.from_env(graph.env())
+        settings = graph_settings(graph.env())
         async with open_client(settings, StaticTokenCredential(STATIC_TOKEN), FAST) as client:
             with pytest.raises(GraphError) as caught:
                 await create_session_event(client, ORGANISER, spec())
@@ -249,7 +249,7 @@ async def test_unknown_organiser_is_a_404_naming_the_setting(client: Any) -> Non
 
 
 async def test_a_rejected_token_is_a_401_about_credentials(standin: GraphStandin) -> None:
-    settings = GraphSettings.from_env(standin.env())
+    settings = graph_settings(standin.env())
     async with open_client(settings, StaticTokenCredential("forged"), FAST) as graph:
         with pytest.raises(GraphError) as caught:
             await create_session_event(graph, ORGANISER, spec())
@@ -271,8 +271,12 @@ async def test_the_token_reaches_the_stand_in_only_for_its_host(standin: GraphSt
         StaticTokenCredential(STATIC_TOKEN), allowed_hosts=["graph.microsoft.com"])
     adapter = GraphRequestAdapter(auth)
     adapter.base_url = standin.base_url
-    with pytest.raises(GraphError) as caught:
-        await create_session_event(GraphServiceClient(request_adapter=adapter), ORGANISER, spec())
+    graph = GraphServiceClient(request_adapter=adapter)
+    try:
+        with pytest.raises(GraphError) as caught:
+            await create_session_event(graph, ORGANISER, spec())
+    finally:
+        await close_client(graph)  # the adapter's own HTTP client, or its socket outlives the test
     assert caught.value.status == 401
 
 

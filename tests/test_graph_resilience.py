@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from kiota_http.middleware.middleware import REQUEST_OPTIONS_KEY
 
+from bot.config import graph_settings
 from graph.client import (
     MAILBOX_CONCURRENCY,
     GraphRetry,
@@ -22,7 +23,6 @@ from graph.client import (
 )
 from graph.errors import GraphError
 from graph.meetings import EventSpec, Invitee, create_session_event, find_online_meeting
-from graph.settings import GraphSettings
 from tests.standins.graph import ORGANISER, STATIC_TOKEN, Faults, GraphStandin
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=5, connect_timeout=5)
@@ -43,7 +43,7 @@ async def standin() -> AsyncIterator[GraphStandin]:
 
 
 async def client_for(standin: GraphStandin, policy: RetryPolicy = FAST) -> Any:
-    settings = GraphSettings.from_env(standin.env())
+    settings = graph_settings(standin.env())
     return open_client(settings, StaticTokenCredential(STATIC_TOKEN), policy)
 
 

@@ -9,10 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.config import GraphNotConfigured, graph_settings
 from graph.client import (
     GraphRetry,
     RetryPolicy,
     StaticTokenCredential,
+    close_client,
     http_client_of,
     make_client,
     make_credential,
@@ -22,7 +24,7 @@ from graph.client import (
 )
 from graph.errors import GraphError
 from graph.meetings import EventSpec, Invitee, create_session_event, find_online_meeting
-from graph.settings import DEFAULT_BASE_URL, GraphNotConfigured, GraphSettings
+from graph.settings import DEFAULT_BASE_URL
 from tests.standins.graph import ORGANISER, GraphStandin, tls_files
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=5, connect_timeout=5)
@@ -37,7 +39,7 @@ FULL = {
 
 def test_nothing_set_names_everything_missing() -> None:
     with pytest.raises(GraphNotConfigured) as caught:
-        GraphSettings.from_env({})
+        graph_settings({})
     message = str(caught.value)
     assert message.startswith("Graph is not configured: set AZURE_TENANT_ID, AZURE_CLIENT_ID, ")
     for name in ("GRAPH_ORGANISER", "GRAPH_TEAMS_APP_ID", "AZURE_CLIENT_SECRET",
@@ -49,11 +51,11 @@ def test_one_missing_piece_is_named_alone() -> None:
     env = dict(FULL)
     del env["GRAPH_ORGANISER"]
     with pytest.raises(GraphNotConfigured, match=r"set GRAPH_ORGANISER\.$"):
-        GraphSettings.from_env(env)
+        graph_settings(env)
 
 
 def test_secret_settings_and_defaults() -> None:
-    settings = GraphSettings.from_env(FULL)
+    settings = graph_settings(FULL)
     assert settings.credential == "secret"
     assert settings.base_url == DEFAULT_BASE_URL
     assert settings.host == "graph.microsoft.com"
@@ -64,11 +66,11 @@ def test_secret_settings_and_defaults() -> None:
 def test_certificate_and_managed_identity() -> None:
     cert = {k: v for k, v in FULL.items() if k != "AZURE_CLIENT_SECRET"}
     cert["AZURE_CLIENT_CERTIFICATE_PATH"] = "/etc/als/app.pem"
-    assert GraphSettings.from_env(cert).credential == "certificate"
+    assert graph_settings(cert).credential == "certificate"
     managed = {k: v for k, v in cert.items()
                if k not in {"AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_ID"}}
     managed["AZURE_USE_MANAGED_IDENTITY"] = "true"
-    settings = GraphSettings.from_env(managed)
+    settings = graph_settings(managed)
     assert settings.credential == "managed_identity"
     assert type(make_credential(settings)).__name__ == "ManagedIdentityCredential"
 
@@ -76,11 +78,11 @@ def test_certificate_and_managed_identity() -> None:
 @pytest.mark.parametrize("url", ["http://graph.example.org/v1.0", "ftp://127.0.0.1/v1.0", "x"])
 def test_base_url_must_be_https_or_loopback_http(url: str) -> None:
     with pytest.raises(GraphNotConfigured, match="GRAPH_BASE_URL"):
-        GraphSettings.from_env(FULL | {"GRAPH_BASE_URL": url})
+        graph_settings(FULL | {"GRAPH_BASE_URL": url})
 
 
 def test_national_cloud_base_url_sets_host_and_scope() -> None:
-    settings = GraphSettings.from_env(FULL | {"GRAPH_BASE_URL": "https://graph.microsoft.us/v1.0/"})
+    settings = graph_settings(FULL | {"GRAPH_BASE_URL": "https://graph.microsoft.us/v1.0/"})
     assert settings.base_url == "https://graph.microsoft.us/v1.0"
     assert settings.scope == "https://graph.microsoft.us/.default"
     client = make_client(settings, StaticTokenCredential("t"))
@@ -95,7 +97,7 @@ async def test_proxy_and_ca_bundle_reach_the_http_client(
     ca, _, _ = tls_files(tmp_path)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.council.example:8080")
     monkeypatch.setenv("NO_PROXY", "localhost,.internal.council.example")
-    settings = GraphSettings.from_env(FULL | {"REQUESTS_CA_BUNDLE": str(ca)})
+    settings = graph_settings(FULL | {"REQUESTS_CA_BUNDLE": str(ca)})
     assert settings.ca_bundle == str(ca)
 
     client = make_client(settings, StaticTokenCredential("t"), FAST)
@@ -117,19 +119,19 @@ async def test_proxy_and_ca_bundle_reach_the_http_client(
         assert any("Graph stand-in test CA" in subject for subject in subjects)
         assert middleware_of(client, GraphRetry).policy is FAST
     finally:
-        await http.aclose()
+        await close_client(client)
 
 
 def test_ssl_cert_file_is_a_fallback_and_no_bundle_means_default_verification() -> None:
-    assert GraphSettings.from_env(FULL | {"SSL_CERT_FILE": "/x.pem"}).ca_bundle == "/x.pem"
-    assert ssl_context(GraphSettings.from_env(FULL)) is True
+    assert graph_settings(FULL | {"SSL_CERT_FILE": "/x.pem"}).ca_bundle == "/x.pem"
+    assert ssl_context(graph_settings(FULL)) is True
 
 
 async def test_real_client_secret_credential_over_tls_with_the_ca_bundle() -> None:
     """azure-identity insists on an https authority: the stand-in serves TLS with its own CA,
     which reaches both azure-identity and httpx through REQUESTS_CA_BUNDLE."""
     async with GraphStandin(tls=True) as graph:
-        settings = GraphSettings.from_env(graph.env())
+        settings = graph_settings(graph.env())
         assert settings.base_url.startswith("https://127.0.0.1:")
         start = datetime(2026, 3, 3, 10, 30, tzinfo=UTC)
         spec = EventSpec("tls-set", 1, "Session 1", start, start + timedelta(minutes=90),
@@ -141,7 +143,7 @@ async def test_real_client_secret_credential_over_tls_with_the_ca_bundle() -> No
         assert info.meeting_id == graph.meeting_by_join_url(created.join_url).id
         assert len(graph.tokens) == 2
 
-        wrong = GraphSettings.from_env(graph.env(AZURE_CLIENT_SECRET="wrong"))
+        wrong = graph_settings(graph.env(AZURE_CLIENT_SECRET="wrong"))
         async with open_client(wrong, policy=FAST) as client:
             with pytest.raises(GraphError) as caught:
                 await find_online_meeting(client, ORGANISER, created.join_url)

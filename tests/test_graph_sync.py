@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 
+from bot.config import graph_settings
+from bot.features.meetings_sync import sync_all, sync_set
 from bot.rules import booking as b
 from bot.store.base import BookChange
 from bot.store.sql import SqlStore
 from graph.client import RetryPolicy, StaticTokenCredential, open_client
 from graph.meetings import EventSpec, create_session_event
+from graph.service import GraphService
 from graph.settings import GraphSettings
-from graph.sync import sync_all, sync_set
 from tests.programmes import programme
 from tests.standins.graph import ORGANISER, STATIC_TOKEN, Faults, GraphStandin
 
@@ -60,7 +62,7 @@ async def graph() -> AsyncIterator[GraphStandin]:
 
 @pytest.fixture
 def settings(graph: GraphStandin) -> GraphSettings:
-    return GraphSettings.from_env(graph.env())
+    return graph_settings(graph.env())
 
 
 @pytest.fixture
@@ -72,7 +74,7 @@ async def client(settings: GraphSettings) -> AsyncIterator[Any]:
 async def test_creating_a_sets_meetings(
     booked: SqlStore, graph: GraphStandin, settings: GraphSettings, client: Any
 ) -> None:
-    report = await sync_set(booked, client, settings, SET, NOW)
+    report = await sync_set(booked, GraphService(client, settings), SET, NOW)
     assert (report.created, report.found, report.installed, report.error) == (
         [1, 2, 3],
         [1, 2, 3],
@@ -100,9 +102,9 @@ async def test_creating_a_sets_meetings(
 async def test_running_again_has_nothing_to_do(
     booked: SqlStore, graph: GraphStandin, settings: GraphSettings, client: Any
 ) -> None:
-    await sync_set(booked, client, settings, SET, NOW)
+    await sync_set(booked, GraphService(client, settings), SET, NOW)
     before = sum(graph.counts.values())
-    again = await sync_set(booked, client, settings, SET, NOW)
+    again = await sync_set(booked, GraphService(client, settings), SET, NOW)
     assert not again.changed and again.error is None
     assert sum(graph.counts.values()) == before
     assert len(graph.events) == 3
@@ -113,8 +115,7 @@ async def test_a_crash_after_graph_answered_is_finished_without_a_duplicate(
 ) -> None:
     # The first run created session 1's event, then died before the store kept its id.
     session = (await booked.session_meetings(SET))[0]
-    from graph.meetings import meeting_body
-    from graph.sync import PREPARATION, invitees, subject
+    from bot.features.meetings_sync import PREPARATION, invitees, meeting_body, subject
 
     prog = await booked.programme()
     set_def = prog.set_by_key(SET)
@@ -130,7 +131,7 @@ async def test_a_crash_after_graph_answered_is_finished_without_a_duplicate(
         meeting_body(set_def.name, 1, PREPARATION),
     )
     await create_session_event(client, ORGANISER, spec)
-    report = await sync_set(booked, client, settings, SET, NOW)
+    report = await sync_set(booked, GraphService(client, settings), SET, NOW)
     assert report.created == [1, 2, 3]
     assert len(graph.events) == 3
     assert len(graph.events_with_transaction(spec.transaction_id)) == 1
@@ -140,13 +141,13 @@ async def test_a_refusal_half_way_keeps_what_was_done_and_a_rerun_finishes(
     booked: SqlStore, graph: GraphStandin, settings: GraphSettings, client: Any
 ) -> None:
     graph.force("/chats/", 403, "Forbidden")
-    report = await sync_set(booked, client, settings, SET, NOW)
+    report = await sync_set(booked, GraphService(client, settings), SET, NOW)
     assert report.created == [1] and report.found == [1] and report.installed == []
     assert report.error is not None and report.error.status == 403
     assert "TeamsAppInstallation" in report.error.admin_message
     assert "kept" in "\n".join(report.lines())
     graph.forced.clear()
-    finished = await sync_set(booked, client, settings, SET, NOW)
+    finished = await sync_set(booked, GraphService(client, settings), SET, NOW)
     assert finished.created == [2, 3] and finished.installed == [1, 2, 3]
     assert len(graph.events) == 3
 
@@ -155,7 +156,7 @@ async def test_a_403_on_the_calendar_names_what_to_grant(
     booked: SqlStore, graph: GraphStandin, settings: GraphSettings, client: Any
 ) -> None:
     graph.force("/events", 403, "ErrorAccessDenied")
-    report = await sync_set(booked, client, settings, SET, NOW)
+    report = await sync_set(booked, GraphService(client, settings), SET, NOW)
     assert report.created == [] and report.error is not None
     assert "Calendars.ReadWrite" in report.error.admin_message
 
@@ -164,9 +165,9 @@ async def test_throttling_at_30_percent_still_completes_without_duplicates(
     booked: SqlStore, settings: GraphSettings
 ) -> None:
     async with GraphStandin(faults=Faults(seed=7, throttle_rate=0.3, retry_after=(0, 1))) as graph:
-        throttled = GraphSettings.from_env(graph.env())
+        throttled = graph_settings(graph.env())
         async with open_client(throttled, StaticTokenCredential(STATIC_TOKEN), FAST) as client:
-            report = await sync_set(booked, client, throttled, SET, NOW)
+            report = await sync_set(booked, GraphService(client, throttled), SET, NOW)
         assert report.error is None and report.created == [1, 2, 3]
         assert len(graph.events) == 3
         assert graph.faults_served["throttle"] > 0
@@ -175,12 +176,12 @@ async def test_throttling_at_30_percent_still_completes_without_duplicates(
 async def test_a_promotion_reaches_only_the_sessions_to_come(
     booked: SqlStore, graph: GraphStandin, settings: GraphSettings, client: Any
 ) -> None:
-    await sync_set(booked, client, settings, SET, NOW)
+    await sync_set(booked, GraphService(client, settings), SET, NOW)
     sessions = await booked.session_meetings(SET)
     # Between session 1 and session 2, a fourth council gets a place.
     between = sessions[0].ends_at + timedelta(days=1)
     await nominate(booked, 4)
-    reports = await sync_all(booked, client, settings, between)
+    reports = await sync_all(booked, GraphService(client, settings), between)
     assert [r.reinvited for r in reports if r.set_key == SET] == [[2, 3]]
     first = graph.events[sessions[0].event_id]  # type: ignore[index]
     assert first.patches == []
@@ -241,7 +242,7 @@ async def nominate_later(database: str) -> None:
 async def test_an_admin_creates_meetings_from_the_card_and_is_told_when_done(
     teams: Any, database_url: str
 ) -> None:
-    from bot.adapter.web import STORE
+    from bot.adapter.app import STORE
     from tests.conftest import start_bot
     from tests.standins.teams import User
 
@@ -270,3 +271,21 @@ async def test_an_admin_creates_meetings_from_the_card_and_is_told_when_done(
             assert "Only programme admins" in refused.body["value"]
         finally:
             await bot.runner.cleanup()
+
+
+async def test_create_reports_each_session_and_creates_the_one_in_progress(
+    booked: SqlStore, graph: GraphStandin, settings: GraphSettings, client: Any
+) -> None:
+    sessions = await booked.session_meetings(SET)
+    during_two = sessions[1].starts_at + timedelta(minutes=5)  # session 1 is over, 2 has just begun
+    report = await sync_set(booked, GraphService(client, settings), SET, during_two)
+    assert report.error is None and report.created == [2, 3]
+    assert len(graph.events) == 2
+    lines = report.lines()
+    assert [line.split(":", 1)[0].strip().split(" (")[0] for line in lines[1:4]] == [
+        "session 1", "session 2", "session 3"]
+    assert "skipped: it has ended" in lines[1]
+    assert "meeting created" in lines[2] and "in progress" in lines[2]
+    assert "meeting created" in lines[3] and "app added to its chat" in lines[3]
+    again = await sync_set(booked, GraphService(client, settings), SET, during_two)
+    assert "already there" in again.lines()[2] and "already there" in again.lines()[3]

@@ -1,4 +1,5 @@
-"""Microsoft Graph inside the running bot: the periodic meeting sync and the admin's "create" button.
+"""Microsoft Graph inside the running bot: the periodic meeting sync, the admin's "create" button
+and the attendance sweep.
 
 Present only when Graph is configured; slow Graph work runs after the card action has been
 answered, and its outcome reaches the admin as a proactive message.
@@ -9,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.config import AttendanceSettings
+from bot.features import attendance_collect, meetings_sync
 from bot.store.base import Notice, Store
+from graph.service import GraphService, open_graph
 from graph.settings import GraphSettings
 
 log = logging.getLogger(__name__)
@@ -34,25 +38,23 @@ class GraphMeetings:
         self.kick = kick
         self.clock = clock
         self.sync_seconds = sync_seconds
-        self._client: Any = None
+        self._graph: GraphService | None = None
         self._last_sync = float("-inf")
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def client(self) -> Any:
-        if self._client is None:
+    def graph(self) -> GraphService:
+        if self._graph is None:
             from graph.client import make_client
 
-            self._client = make_client(self.settings)
-        return self._client
+            self._graph = GraphService(make_client(self.settings), self.settings)
+        return self._graph
 
     async def sweep(self, now: datetime) -> None:
         """Roster and time changes reach the invitations of sessions to come."""
         if time.monotonic() - self._last_sync < self.sync_seconds:
             return
         self._last_sync = time.monotonic()
-        from graph.sync import sync_all
-
-        for report in await sync_all(self.store, self.client(), self.settings, now):
+        for report in await meetings_sync.sync_all(self.store, self.graph(), now):
             if report.error is not None:
                 log.warning(
                     "meeting sync stopped", extra={"set": report.set_key, "status": report.error.status}
@@ -64,10 +66,8 @@ class GraphMeetings:
         task.add_done_callback(self._tasks.discard)
 
     async def _create(self, set_key: str, notify: str) -> None:
-        from graph.sync import sync_set
-
         try:
-            report = await sync_set(self.store, self.client(), self.settings, set_key, self.clock())
+            report = await meetings_sync.sync_set(self.store, self.graph(), set_key, self.clock())
             text = "\n\n".join(report.lines())
         except Exception as error:
             log.exception("meeting creation failed", extra={"set": set_key})
@@ -78,7 +78,23 @@ class GraphMeetings:
     async def close(self) -> None:
         for task in list(self._tasks):
             await asyncio.wait([task], timeout=30)
-        if self._client is not None:
-            from graph.client import http_client_of
+        if self._graph is not None:
+            from graph.client import close_client
 
-            await http_client_of(self._client).aclose()
+            await close_client(self._graph.client)
+
+
+class GraphAttendance:
+    """The attendance sweep as the bot's ticker runs it; each round opens its own Graph client."""
+
+    def __init__(self, graph: GraphSettings, settings: AttendanceSettings, store: Store,
+                 kick: Callable[[], None], credential: Any = None) -> None:
+        self.graph = graph
+        self.settings = settings
+        self.store = store
+        self.kick = kick
+        self.credential = credential
+
+    async def sweep(self, now: datetime) -> Sequence[tuple[str, int, str]]:
+        return await attendance_collect.sweep(
+            self.store, lambda: open_graph(self.graph, self.credential), self.settings, now, kick=self.kick)

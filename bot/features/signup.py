@@ -486,7 +486,8 @@ async def create_meetings(services: Services, turn: Turn, choice: SetChoice) -> 
         return Outcome.say(
             "Microsoft Graph is not configured for this bot, so it cannot create meetings. "
             "Set AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, GRAPH_ORGANISER and "
-            "GRAPH_TEAMS_APP_ID (see the README), or run `als meetings create` where they are set."
+            "GRAPH_TEAMS_APP_ID (see manifest/INSTALL.md, step 8), or run \"als meetings create\" "
+            "where they are set."
         )
     # Graph takes longer than Teams waits for a card's answer: answer now, report when done.
     services.meetings.create(set_def.key, user_key(turn.person.aad_object_id or ""))

@@ -1,0 +1,179 @@
+"""The composition root: builds the bot's web app from the settings and a store, and runs it.
+
+Everything is wired here and only here: the channel authentication and adapter, the courier, the
+chats, Microsoft Graph (when configured), the features' services and the timed sweeps. The HTTP
+handlers it mounts are in `bot.adapter.web`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import signal
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
+
+from bot.adapter.auth import ChannelAuthentication
+from bot.adapter.chats import ConnectorChats
+from bot.adapter.courier import Courier
+from bot.adapter.live_web import add_live_routes
+from bot.adapter.meetings import GraphAttendance, GraphMeetings
+from bot.adapter.teams import TeamsBot
+from bot.adapter.ticker import Ticker
+from bot.adapter.warm import warm_graph
+from bot.adapter.web import (
+    ADAPTER,
+    AUTH,
+    BOT,
+    COURIER,
+    SESSION_TICKER,
+    STORE,
+    TICKER,
+    healthz,
+    messages,
+    no_stack_traces,
+    readyz,
+)
+from bot.config import ALLOW_UNAUTHENTICATED, Settings, integrations
+from bot.features import evaluation, meeting, reminders, signup
+from bot.features.base import Services
+from bot.store.base import Store
+from graph.mail import GraphOutreach
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SESSION_TICKER", "STORE", "TICKER", "create_app", "serve"]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None = None, *,
+               clock: Callable[[], datetime] | None = None) -> web.Application:
+    """The bot's web app; `clock` (default: the system's UTC time) lets a test run sessions fast.
+
+    `env`, when given, supplies the Graph, meeting-sync and attendance settings in place of those
+    in `settings` (tests start one bot with a Graph stand-in and one without from one `settings`).
+    """
+    if env is not None:
+        settings = dataclasses.replace(settings, **integrations(env))
+    now = clock or _utc_now
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[no_stack_traces])
+    auth = ChannelAuthentication(settings.auth)
+    adapter = CloudAdapter(auth)
+    environment = settings.environment if env is None else env
+    outreach = GraphOutreach(settings.graph) if settings.graph is not None else None
+    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval, clock=now,
+                      outreach=outreach, admins=settings.admins,
+                      tenant_id=settings.auth.tenant_id or environment.get("AZURE_TENANT_ID", ""))
+    meetings = _graph_meetings(settings, store, courier.kick)
+    chats = ConnectorChats(adapter, store, settings.auth.app_id)
+    services = Services(store=store, admins=settings.admins, kick=courier.kick, meetings=meetings,
+                        clock=now, chats=chats)
+    bot = TeamsBot(services, now)
+
+    async def deadlines(now: datetime) -> int:
+        return await signup.expire_deadlines(services, now)
+
+    async def housekeeping(at: datetime) -> int:
+        return await store.forget_before(at - timedelta(days=2), at - timedelta(days=30))
+
+    app[TICKER] = Ticker([("deadlines", deadlines), ("housekeeping", housekeeping)],
+                         interval=settings.sweep_interval, clock=now)
+
+    async def sessions(at: datetime) -> int:
+        return await meeting.sweep(services, at)
+
+    # Session timers need seconds, not the minute that deadlines can wait.
+    app[SESSION_TICKER] = Ticker([("sessions", sessions)], interval=settings.session_tick_interval,
+                                 clock=now)
+    app[TICKER].sweeps.append(("reminders", lambda at: reminders.sweep(services, at)))
+    app[TICKER].sweeps.extend(evaluation.sweeps(services, environment))
+    if meetings is not None:
+        app[TICKER].sweeps.append(("meetings", meetings.sweep))
+    attendance = _graph_attendance(settings, store, courier.kick)
+    if attendance is not None:
+        app[TICKER].sweeps.append(("attendance", attendance.sweep))
+
+    async def on_error(context: Any, error: Exception) -> None:
+        log.error("turn error", extra={"error": type(error).__name__})
+
+    adapter.on_turn_error = on_error
+    app[ADAPTER], app[BOT], app[STORE], app[AUTH], app[COURIER] = adapter, bot, store, auth, courier
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    add_live_routes(app, settings.live, services, courier=courier, token=auth.token)
+
+    async def start(app: web.Application) -> None:
+        app[COURIER].start()
+        app[TICKER].start()
+        app[SESSION_TICKER].start()
+        if meetings is not None or attendance is not None:
+            warm_graph()  # the first Graph call in a request then pays no import
+
+    async def close(app: web.Application) -> None:
+        await app[TICKER].stop()
+        await app[SESSION_TICKER].stop()
+        if meetings is not None:
+            await meetings.close()
+        await app[COURIER].stop()
+        if outreach is not None:
+            await outreach.close()
+        await app[AUTH].close()
+        await app[STORE].close()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(close)
+    return app
+
+
+def _graph_meetings(settings: Settings, store: Store, kick: Callable[[], None]) -> GraphMeetings | None:
+    if settings.graph is None:
+        log.info("Microsoft Graph is off: %s", settings.graph_off)
+        return None
+    return GraphMeetings(settings.graph, store, kick, _utc_now, sync_seconds=settings.meetings_sync_interval)
+
+
+def _graph_attendance(settings: Settings, store: Store, kick: Callable[[], None]) -> GraphAttendance | None:
+    """The attendance sweep, when Graph is configured (`_graph_meetings` logs when it is not)."""
+    if settings.graph is None:
+        return None
+    return GraphAttendance(settings.graph, settings.attendance, store, kick)
+
+
+def warn_if_unauthenticated(settings: Settings) -> None:
+    if not settings.auth.enabled:
+        log.warning(
+            "AUTHENTICATION IS OFF: MicrosoftAppId is empty, so any request to %s:%d is trusted. "
+            "This is for the Agents Playground on this machine only%s.",
+            settings.host, settings.port,
+            f" ({ALLOW_UNAUTHENTICATED}=true allows a non-loopback address)"
+            if settings.allow_unauthenticated_remote else "",
+        )
+
+
+async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 30.0) -> None:
+    """Run until SIGINT or SIGTERM; in-flight turns finish before the store is closed."""
+    warn_if_unauthenticated(settings)
+    app = create_app(settings, store)
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info("ready at http://%s:%d/api/messages", settings.host, settings.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await runner.cleanup()
