@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.store import tables as t
 from bot.store.base import ConversationRef, Notice, Pending, Store
+from bot.store.once import TURN, AlreadyDone, TurnMark
 from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_booking import BookingQueries
 from bot.store.sql_meetings import MeetingQueries
@@ -56,7 +57,10 @@ def make_engine(database_url: str) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # During an outage a turn must fail within seconds (the person is told to try again), not
+    # wait for asyncpg's 60-second connect timeout or the pool's 30 seconds.
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10,
+                               connect_args={"timeout": 5, "command_timeout": 60})
 
 
 def _alembic_config(connection: sa.Connection) -> Config:
@@ -111,13 +115,32 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction, committed on leaving the block."""
+        """One write transaction, committed on leaving the block; inside a turn, its first one also
+        records the turn's activity (bot.store.once), or raises AlreadyDone if that was done."""
+        mark = TURN.get()
+        if mark is not None and not mark.applies():
+            mark = None
         if self._sqlite_writer is None:
             async with self.engine.begin() as conn:
+                if mark is not None:
+                    await self._claim(conn, mark)
                 yield conn
-            return
-        async with self._sqlite_writer, self.engine.begin() as conn:
-            yield conn
+        else:
+            async with self._sqlite_writer, self.engine.begin() as conn:
+                if mark is not None:
+                    await self._claim(conn, mark)
+                yield conn
+        if mark is not None:
+            mark.claimed = True
+
+    async def _claim(self, conn: AsyncConnection, mark: TurnMark) -> None:
+        stmt = (
+            self._insert(t.processed_activity)
+            .values(activity_id=mark.key, received_at=mark.at)
+            .on_conflict_do_nothing(index_elements=["activity_id"])
+        )
+        if (await conn.execute(stmt)).rowcount != 1:
+            raise AlreadyDone(mark.key)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -134,15 +157,12 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
     async def close(self) -> None:
         await self.engine.dispose()
 
-    async def first_sighting(self, activity_id: str, now: datetime) -> bool:
-        stmt = (
-            self._insert(t.processed_activity)
-            .values(activity_id=activity_id, received_at=now)
-            .on_conflict_do_nothing(index_elements=["activity_id"])
+    async def done_before(self, activity_id: str) -> bool:
+        stmt = sa.select(t.processed_activity.c.activity_id).where(
+            t.processed_activity.c.activity_id == activity_id
         )
-        async with self.write() as conn:
-            result = await conn.execute(stmt)
-        return bool(result.rowcount == 1)
+        async with self.read() as conn:
+            return (await conn.execute(stmt)).first() is not None
 
     async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
         stmt = (
