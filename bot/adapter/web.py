@@ -47,6 +47,16 @@ def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+async def _refuse_and_close(request: web.Request, response: web.Response) -> web.Response:
+    """Answer, then close the connection rather than drain the rest of the body: draining would
+    inflate it anyway, and fail inside aiohttp with a traceback when it is not really gzip."""
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()
+    return response
+
+
 async def messages(request: web.Request) -> web.Response:
     # Every refusal here is cheap, happens before authentication, and logs one line at most:
     # anyone can send these, so none may cost a traceback or a look at the store.
@@ -55,7 +65,8 @@ async def messages(request: web.Request) -> web.Response:
     if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
         # The channel never compresses; a compressed body would be inflated before its size is
         # known, and a body that only claims to be gzip fails deep inside the HTTP parser.
-        return _problem(415, "Content-Encoding is not supported: send the body uncompressed")
+        return await _refuse_and_close(
+            request, _problem(415, "Content-Encoding is not supported: send the body uncompressed"))
     try:
         body: Any = json.loads(await request.read())
     except web.HTTPRequestEntityTooLarge:
