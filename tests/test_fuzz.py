@@ -93,7 +93,7 @@ def activities(draw: st.DrawFn, teams: TeamsStandIn) -> dict[str, Any]:
     if kind == "card":
         verb = draw(st.one_of(st.sampled_from(VERBS), UNKNOWN_VERBS))
         data = _data_for(verb, user, draw(st.sampled_from(SETS)))
-        for key in draw(st.lists(st.sampled_from(sorted(data) + ["extra", "verb"]), max_size=3)):
+        for key in draw(st.lists(st.sampled_from([*sorted(data), "extra", "verb"]), max_size=3)):
             data[key] = draw(anything)  # wrong types, huge strings, another set's keys
         activity = teams.card_action(user, verb, data, conversation)
     elif kind == "message":

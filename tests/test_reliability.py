@@ -161,6 +161,7 @@ async def test_nul_and_lone_surrogates_in_what_a_person_typed_are_stored_repaire
     reply = await teams.send(booked.messages, teams.card_action(alex, "signup.submit", data))
     assert reply.status == 200, reply.body
     (team,) = await _teams_of(booked, alex)
+    assert team.council_name == "Leeds City\ufffd Council"
     assert "\x00" not in json.dumps(reply.body)
 
 
@@ -219,7 +220,7 @@ async def test_a_forged_key_id_cannot_block_a_real_rotation(
     bot: RunningBot, teams: TeamsStandIn, officer: User
 ) -> None:
     keys = bot.app[AUTH].keys
-    keys._min_interval = 0.2  # noqa: SLF001 (the test's patience, not the mechanism)
+    keys._min_interval = 0.2  # the test's patience, not the mechanism
     assert (await teams.send(bot.messages, teams.message(officer, "help"))).status == 201
     forged = teams.token(key=teams.stranger_key, kid="forged-" + secrets.token_hex(4))
     assert (await teams.send(bot.messages, teams.message(officer, "help"), token=forged)).status == 401
