@@ -1,0 +1,211 @@
+"""Crashes: a real `als serve` process is SIGKILLed in the middle of a sign-up burst and of a running
+session, restarted, and Teams' re-sends are replayed.
+
+Every nomination that was answered is stored exactly once where its answer said; every one that was
+re-sent after the crash is done; none is half-written (a team without its officer or challenge);
+the session carries on with the same presenter and clock, and a re-sent cue is not done twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.rules.booking import Who
+from bot.store.sql import SqlStore
+from tests.burst import SET_KEY, officer, submission
+from tests.conftest import POSTGRES_URL, reset_postgres
+from tests.invariants import booking_problems
+from tests.programmes import programme
+from tests.standins.teams import TeamsStandIn, User
+from tests.test_cli import _free_port, _wait_ready
+
+pytestmark = pytest.mark.slow
+NOMINATIONS = int(os.environ.get("ALS_CRASH_NOMINATIONS", "90"))
+KILL_AFTER = NOMINATIONS // 3
+FACILITATOR = User("c0000000-0000-4000-8000-000000000001", "Fay Facilitator", "facilitator@lga.gov.uk")
+
+
+@dataclass
+class Bot:
+    """`als serve` in its own process, restartable on the same port and database."""
+
+    env: dict[str, str]
+    cwd: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def messages(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/messages"
+
+    async def start(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)],
+                                        cwd=self.cwd, env=self.env, stderr=subprocess.DEVNULL)
+        await asyncio.to_thread(_wait_ready, f"http://127.0.0.1:{self.port}/readyz", self.process)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(30)
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> str:
+    """PostgreSQL where CI has it (the production database), else SQLite: one kind per run, since
+    each case starts `als serve` twice."""
+    if POSTGRES_URL:
+        await reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path / 'als.sqlite3'}"
+
+
+@pytest.fixture
+async def crashing(teams: TeamsStandIn, database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Bot, SqlStore]]:
+    store = await SqlStore.open(database_url)
+    await store.save_programme(programme(), datetime.now(UTC))
+    env = {**os.environ, **teams.bot_env(), "DATABASE_URL": database_url, "HOST": "127.0.0.1",
+           "ALS_SESSION_TICK_SECONDS": "3600"}
+    bot = Bot(env, tmp_path, _free_port())
+    await bot.start()
+    try:
+        yield bot, store
+    finally:
+        bot.stop()
+        await store.close()
+
+
+async def _send_all(teams: TeamsStandIn, url: str, activities: list[dict[str, Any]],
+                    on_answer: Callable[[int], None] = lambda n: None) -> dict[int, str]:
+    """Send every activity at once; the answers that arrived, by index (a killed bot answers none)."""
+    answers: dict[int, str] = {}
+    tokens = [teams.token() for _ in activities]
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def one(i: int) -> None:
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens[i]}"}
+            try:
+                async with session.post(url, data=json.dumps(activities[i]), headers=headers,
+                                        timeout=aiohttp.ClientTimeout(total=60)) as r:
+                    body = await r.text()
+                    if r.status == 200:
+                        answers[i] = body
+                        on_answer(len(answers))
+            except (aiohttp.ClientError, TimeoutError):
+                pass  # the process died with the request in flight: Teams will re-send it
+
+        await asyncio.gather(*(one(i) for i in range(len(activities))))
+    return answers
+
+
+def _where(answer: str) -> str:
+    return "waiting" if "number " in answer.lower() else "confirmed"
+
+
+async def test_a_sigkill_mid_burst_loses_no_nomination(
+    crashing: tuple[Bot, SqlStore], teams: TeamsStandIn
+) -> None:
+    bot, store = crashing
+    users = [officer(i) for i in range(NOMINATIONS)]
+    activities = [teams.card_action(u, "signup.submit", submission(u, i)) for i, u in enumerate(users)]
+
+    def kill_midway(answered: int) -> None:
+        if answered == KILL_AFTER:
+            bot.kill()
+
+    before = await _send_all(teams, bot.messages, activities, kill_midway)
+    assert KILL_AFTER <= len(before) < NOMINATIONS, len(before)
+    await bot.start()
+    after = await _send_all(teams, bot.messages, activities)  # Teams re-sends; answered ones too
+    assert len(after) == NOMINATIONS, f"{NOMINATIONS - len(after)} re-sends got no answer"
+
+    book = await store.book("adaptation")
+    lost, doubled, half = [], [], []
+    for i, user in enumerate(users):
+        mine = [t for t in book.teams if t.officer(Who(None, user.email)) is not None]
+        if not mine:
+            lost.append(i)
+            continue
+        if len(mine) > 1:
+            doubled.append(i)
+        (team,) = mine[:1]
+        if await store.latest_challenge(SET_KEY, user.email) is None:
+            half.append(i)
+        if i in before:  # answered before the crash: stored where that answer said
+            assert _where(before[i]) == ("waiting" if team.status == "waitlisted" else "confirmed"), i
+            position = book.position(team)
+            if position is not None:
+                assert f"number {position} " in before[i].lower(), (i, position)
+    print(f"\ncrash mid-burst: {len(before)} answered before SIGKILL, {NOMINATIONS - len(before)} "
+          f"re-sent after restart; lost {len(lost)}, doubled {len(doubled)}, half-written {len(half)}")
+    assert (lost, doubled, half) == ([], [], [])
+    assert await booking_problems(store) == []
+    assert len(book.confirmed(SET_KEY)) == 6
+
+
+def _press(card: dict[str, Any], prefix: str) -> tuple[str, dict[str, Any]] | None:
+    """The first Action.Execute in a card whose verb starts with `prefix`."""
+    found: list[tuple[str, dict[str, Any]]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and str(node.get("verb", "")).startswith(prefix):
+                found.append((str(node["verb"]), dict(node.get("data") or {})))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found[0] if found else None
+
+
+async def test_a_sigkill_mid_session_keeps_the_presenter_and_the_clock(
+    crashing: tuple[Bot, SqlStore], teams: TeamsStandIn
+) -> None:
+    bot, store = crashing
+    users = [officer(i) for i in range(4)]
+    signups = [teams.card_action(u, "signup.submit", submission(u, i)) for i, u in enumerate(users)]
+    assert len(await _send_all(teams, bot.messages, signups)) == 4
+    chat = teams.meeting_chat("crash")
+    await store.link_chat(chat["id"], SET_KEY, FACILITATOR.email, datetime.now(UTC))
+    start = teams.message(FACILITATOR, "start", chat)
+    assert (await teams.send(bot.messages, start)).status == 201
+    run = await store.session_run_in_chat(chat["id"])
+    if run is None or run.state.started_at is None:  # the session asks to confirm a start out of time
+        pressed = next((p for c in teams.calls_to(chat["id"]) for card in c.cards
+                        if (p := _press(card, "meeting.start"))), None)
+        assert pressed is not None, "the session neither started nor offered to"
+        await teams.send(bot.messages, teams.card_action(FACILITATOR, pressed[0], pressed[1], chat))
+    nxt = teams.message(FACILITATOR, "next", chat)
+    assert (await teams.send(bot.messages, nxt)).status == 201
+    running = await store.session_run_in_chat(chat["id"])
+    assert running is not None and running.state.current is not None
+    bot.kill()
+    await bot.start()
+    assert (await teams.send(bot.messages, nxt)).status == 201  # Teams re-sends the cue
+    resumed = await store.session_run_in_chat(chat["id"])
+    assert resumed is not None and resumed.state == running.state  # same presenter, same clock
+    again = teams.message(FACILITATOR, "next", chat)
+    assert (await teams.send(bot.messages, again)).status == 201
+    moved = await store.session_run_in_chat(chat["id"])
+    assert moved is not None and moved.state.version > running.state.version
+    print(f"\ncrash mid-session: presenter {running.state.current} kept across SIGKILL and restart")
