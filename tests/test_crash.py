@@ -11,11 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,55 +22,19 @@ import pytest
 from bot.rules.booking import Who
 from bot.store.sql import SqlStore
 from tests.burst import SET_KEY, officer, submission
-from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.invariants import booking_problems
 from tests.programmes import programme
+from tests.serve import Bot, one_database
 from tests.standins.teams import TeamsStandIn, User
-from tests.test_cli import _free_port, _wait_ready
+from tests.test_cli import _free_port
 
 pytestmark = pytest.mark.slow
-NOMINATIONS = int(os.environ.get("ALS_CRASH_NOMINATIONS", "90"))
+NOMINATIONS = int(os.environ.get("ALS_CRASH_NOMINATIONS", "60"))
 KILL_AFTER = NOMINATIONS // 3
 FACILITATOR = User("c0000000-0000-4000-8000-000000000001", "Fay Facilitator", "facilitator@lga.gov.uk")
 
 
-@dataclass
-class Bot:
-    """`als serve` in its own process, restartable on the same port and database."""
-
-    env: dict[str, str]
-    cwd: Path
-    port: int
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def messages(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/messages"
-
-    async def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)],
-                                        cwd=self.cwd, env=self.env, stderr=subprocess.DEVNULL)
-        await asyncio.to_thread(_wait_ready, f"http://127.0.0.1:{self.port}/readyz", self.process)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(30)
-
-
-@pytest.fixture
-async def database_url(tmp_path: Path) -> str:
-    """PostgreSQL where CI has it (the production database), else SQLite: one kind per run, since
-    each case starts `als serve` twice."""
-    if POSTGRES_URL:
-        await reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
-    return f"sqlite:///{tmp_path / 'als.sqlite3'}"
+database_url = one_database
 
 
 @pytest.fixture
