@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 # Teams re-sends within minutes; ten thousand activities is minutes of a booking rush on one
 # instance, and a re-send that falls out of the window is caught by the store's marker instead.
 WINDOW_SIZE = 10_000
+WINDOW_BODY_LIMIT = 8_000  # characters of an invoke answer kept in memory (bounds the window's size)
 REPEAT_WAIT_SECONDS = 10.0
 STILL_WORKING = "I am still working on that; it will not be done twice."
 DONE_BEFORE = "That was done already (Teams sent it twice)."
@@ -215,8 +217,11 @@ class TeamsBot(Bot):
                     try:
                         same = await asyncio.wait_for(asyncio.shield(earlier), REPEAT_WAIT_SECONDS)
                     except TimeoutError:
-                        same = None
-                    await self._answer_invoke(context, same or invoke_body(Outcome.say(STILL_WORKING)))
+                        same = invoke_body(Outcome.say(STILL_WORKING))
+                    # None: an answer too large to keep in memory; the store has it if it changed
+                    # anything, and otherwise doing nothing again is the truthful answer.
+                    same = same or await self._recorded(key) or invoke_body(Outcome.say(DONE_BEFORE))
+                    await self._answer_invoke(context, same)
                 return
             answer: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
             self._remember(key, answer)
@@ -235,7 +240,8 @@ class TeamsBot(Bot):
                 if not done:
                     # Not done (an outage, a fault): a re-send must try again.
                     self._window.pop(key, None)
-                answer.set_result(body)
+                small = body is None or len(json.dumps(body, separators=(",", ":"))) <= WINDOW_BODY_LIMIT
+                answer.set_result(body if small else None)
 
     def _remember(self, key: str, answer: asyncio.Future[dict[str, Any] | None]) -> None:
         self._window[key] = answer
