@@ -197,6 +197,7 @@ async def test_only_the_allowed_change_or_see_anything(world: World, teams: Team
     allowed: set[str] = set()
     actions = [("verb", v.value) for v in Verb] + [("command", c.name) for c in COMMANDS]
     actions.sort(key=lambda a: LAST.index(a[1]) + 1 if a[1] in LAST else 0)
+    after = await _rows(bot)
     for how, what in actions:
         for kind, user in PEOPLE.items():
             cells += 1
@@ -212,12 +213,12 @@ async def test_only_the_allowed_change_or_see_anything(world: World, teams: Team
                 chat = None if Scope.PERSONAL in command.scopes else world.chat_a
                 text = {"extend": "extend 3", "skip": "skip Leeds"}.get(what, what)
                 activity = teams.message(user, text, chat, mention=chat is not None)
-            before, last_notice, calls = await _rows(bot), await _last_notice(bot), len(teams.calls)
+            before, last_notice, calls = after, await _last_notice(bot), len(teams.calls)
             reply = await teams.send(bot.messages, activity)
+            after = await _rows(bot)
             if reply.status >= 500:
                 wrong.append(f"{what} by {kind}: HTTP {reply.status}")
                 continue
-            after = await _rows(bot)
             changed = {row for _, row in before ^ after}
             others = [row for row in changed if not any(mark in row for mark in world.own[kind])]
             if others and kind not in MAY_CHANGE.get(what, set()):

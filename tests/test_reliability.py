@@ -4,6 +4,7 @@ id cannot delay a rotation, card data stays out of the log, replies are never lo
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import logging
@@ -88,6 +89,23 @@ async def test_a_resend_to_another_instance_after_the_work_committed_is_not_done
         before = len(teams.calls)
         await teams.send(booked.messages, message)  # the same instance: nothing sent twice
         assert len(teams.calls) == before
+    finally:
+        await other.runner.cleanup()
+
+
+async def test_two_instances_given_the_same_resend_at_once_do_it_once(
+    booked: RunningBot, teams: TeamsStandIn
+) -> None:
+    other = await start_bot({**teams.bot_env(), "DATABASE_URL": booked.settings.database_url})
+    try:
+        officers = [officer_of(10 + i) for i in range(8)]
+        activities = [teams.card_action(u, "signup.submit", form(u, f"Council {i}"))
+                      for i, u in enumerate(officers)]
+        answers = await asyncio.gather(*(teams.send(url, a) for a in activities
+                                         for url in (booked.messages, other.messages)))
+        assert {a.status for a in answers} == {200}
+        for user in officers:
+            assert len(await _teams_of(booked, user)) == 1, user.email
     finally:
         await other.runner.cleanup()
 

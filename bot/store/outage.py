@@ -19,7 +19,7 @@ def unreachable(error: BaseException) -> bool:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, OSError | TimeoutError | sa.exc.TimeoutError):
-            return True  # refused, reset, unreachable host; a pool or connect timeout
+            return True  # refused, reset, unreachable host; a connect timeout; no free connection
         lost = sa.exc.OperationalError | sa.exc.InterfaceError
         if isinstance(current, lost) or (isinstance(current, sa.exc.DBAPIError)
                                          and current.connection_invalidated):

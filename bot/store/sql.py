@@ -58,8 +58,9 @@ def make_engine(database_url: str) -> AsyncEngine:
 
         return engine
     # During an outage a turn must fail within seconds (the person is told to try again), not
-    # wait for asyncpg's 60-second connect timeout or the pool's 30 seconds.
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10,
+    # wait for asyncpg's 60-second connect timeout. (The pool's own 30-second wait stays: under a
+    # booking rush, turns queue for a connection, and that is not an outage.)
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
                                connect_args={"timeout": 5, "command_timeout": 60})
 
 
