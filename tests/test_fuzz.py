@@ -10,6 +10,7 @@ tests/test_fuzz.py` runs more.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -43,7 +44,8 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)), max_leaves=12)
 deep = st.integers(20, 400).map(lambda n: _nest(n))
-anything = st.one_of(values, deep, st.sampled_from([[{"a": "x"}], "a string", 7, None, {}, []]))
+# Copied: sampled_from hands out the very same object each time, and the mutations below nest.
+anything = st.one_of(values, deep, st.sampled_from([[{"a": "x"}], "a string", 7, None, {}, []])).map(copy.deepcopy)
 
 VERBS = [v.value for v in Verb]
 UNKNOWN_VERBS = st.one_of(st.text(max_size=30), st.sampled_from(["signup", "Signup.Submit", "meeting.", ".x"]))
@@ -52,7 +54,11 @@ PATHS = ["value", "value.action", "value.action.data", "value.action.verb", "val
          "value.trigger", "text", "conversation.conversationType", "conversation.tenantId",
          "conversation.isGroup", "channelData", "channelData.tenant", "channelData.meeting",
          "channelData.tenant.id", "from.name", "from.aadObjectId", "entities", "membersAdded",
-         "name", "recipient", "recipient.name", "locale", "attachments", "replyToId", "timestamp"]
+         "name", "recipient", "recipient.name", "locale", "attachments", "replyToId", "timestamp",
+         "conversation.id", "from.id", "id"]
+IDENTITY_PATHS = ["channelData.tenant.id", "conversation.tenantId", "conversation.id", "from.id",
+                  "from.aadObjectId", "id", "serviceUrl"]
+LONG = st.sampled_from(["x" * 101, "x" * 291, "x" * 501, "a:" + "9" * 400, "19:" + "m" * 300 + "@thread.v2"])
 
 
 def _nest(depth: int) -> Any:
@@ -106,6 +112,8 @@ def activities(draw: st.DrawFn, teams: TeamsStandIn) -> dict[str, Any]:
         activity["value"] = {"verb": draw(st.sampled_from(VERBS)), **_data_for("", user, "procurement-tue")}
     for path in draw(st.lists(st.sampled_from(PATHS), max_size=3)):
         _set(activity, path, draw(anything), delete=draw(st.booleans()))
+    if draw(st.integers(0, 9)) == 0:  # an id longer than the store keeps
+        _set(activity, draw(st.sampled_from(IDENTITY_PATHS)), draw(LONG))
     return activity
 
 

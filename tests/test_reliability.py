@@ -141,7 +141,9 @@ async def test_a_resend_whose_answer_was_not_recorded_is_told_it_was_done(
     lambda a: a["value"]["action"].update(data="a string"),
     lambda a: a["value"]["action"].update(verb={"verb": "help", "secret": "my challenge"}),
     lambda a: a.update(channelData={"tenant": "not an object", "meeting": ["x"]}),
-], ids=["value-list", "action-string", "data-list", "data-string", "verb-object", "channel-data"])
+    lambda a: a["channelData"].update(tenant={"id": "x" * 500}),
+], ids=["value-list", "action-string", "data-list", "data-string", "verb-object", "channel-data",
+        "tenant-too-long"])
 async def test_a_malformed_card_action_gets_a_clear_answer(
     bot: RunningBot, teams: TeamsStandIn, officer: User, mutate: Any
 ) -> None:
@@ -160,7 +162,10 @@ async def test_a_malformed_card_action_gets_a_clear_answer(
     (lambda a: a.update(conversation="a:1"), "conversation"),
     (lambda a: a.update(serviceUrl=["x"]), "serviceUrl"),
     (lambda a: a.update({"from": "someone"}), "from"),
-], ids=["no-id", "type-object", "nul", "surrogate", "string", "service-url", "from"])
+    (lambda a: a["conversation"].update(id="a:" + "1" * 400), "conversation.id"),
+    (lambda a: a["conversation"].update(tenantId="t" * 101), "tenantId"),
+], ids=["no-id", "type-object", "nul", "surrogate", "string", "service-url", "from", "id-too-long",
+        "tenant-too-long"])
 async def test_an_activity_without_what_the_bot_needs_is_400(
     database_url: str, bot: RunningBot, teams: TeamsStandIn, officer: User, mutate: Any, field: str
 ) -> None:

@@ -19,7 +19,9 @@ import re
 from typing import Any
 
 MAX_DEPTH = 32  # a real activity nests about six deep; an Adaptive Card's data a few more
-MAX_ID = 1024
+# The longest of each id that the store keeps (bot.store.tables): Teams' own are far shorter.
+MAX_ID = {"id": 200, "serviceUrl": 500, "channelId": 50, "conversation.id": 290, "tenantId": 100,
+          "from.id": 290, "from.aadObjectId": 100, "recipient.id": 290, "recipient.aadObjectId": 100}
 # Card verbs are dotted lower-case words (cards.verbs.Verb); anything else is not a verb of ours.
 VERB = re.compile(r"[a-z][a-z0-9_-]*(?:\.[a-z][a-z0-9_-]*)*")
 MAX_VERB = 64
@@ -66,7 +68,7 @@ def _ident(value: Any, name: str, *, required: bool) -> None:
         return
     if not isinstance(value, str) or not value.strip():
         raise Refused(f"{name} must be a non-empty string")
-    if len(value) > MAX_ID or not value.isprintable():
+    if len(value) > MAX_ID.get(name, 290) or not value.isprintable():
         raise Refused(f"{name} is not a valid id")
 
 
@@ -83,7 +85,8 @@ def check(raw: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(conversation, dict):
         raise Refused("conversation must be an object")
     _ident(conversation.get("id"), "conversation.id", required=True)
-    for name in ("conversationType", "tenantId", "name"):
+    _ident(conversation.get("tenantId"), "tenantId", required=False)
+    for name in ("conversationType", "name"):
         if conversation.get(name) is not None and not isinstance(conversation.get(name), str):
             raise Refused(f"conversation.{name} must be a string")
     for party in ("from", "recipient"):
@@ -119,6 +122,12 @@ def obj(value: Any) -> dict[str, Any]:
 
 def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def ident(value: Any, longest: int = 100) -> str:
+    """An id from a part the channel does not type for us (channelData): "" unless it is one."""
+    ok = isinstance(value, str) and 0 < len(value) <= longest and value.isprintable()
+    return value if ok else ""
 
 
 def verb(value: Any) -> str:

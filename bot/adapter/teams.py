@@ -103,7 +103,7 @@ def to_turn(activity: Activity, now: datetime) -> Turn:
     kind, verb, data = _kind_verb_data(activity)
     conversation = activity.conversation
     channel_data = inbound.obj(activity.channel_data)
-    tenant = inbound.text(inbound.obj(channel_data.get("tenant")).get("id")) or conversation.tenant_id or ""
+    tenant = inbound.ident(inbound.obj(channel_data.get("tenant")).get("id")) or conversation.tenant_id or ""
     sender = activity.from_property
     text = ""
     if kind is Kind.MESSAGE:
