@@ -152,6 +152,7 @@ async def test_a_malformed_card_action_gets_a_clear_answer(
     reply = await teams.send(bot.messages, activity)
     assert reply.status == 200, reply.body
     assert reply.body["statusCode"] == 200 and reply.body["value"]
+    assert "went wrong" not in json.dumps(reply.body)
 
 
 @pytest.mark.parametrize(("mutate", "field"), [
