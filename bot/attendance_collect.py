@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.features import attendance as feature
+from bot.features.people import facilitator_key
 from bot.rules import attendance as rules
 from bot.store.base import CollectionDue, Notice, Store
 from cards.attendance import register_card
-from cards.format import london_slot
+from cards.format import london_slot, programme_set_title
 from graph.attendance import (
     Record,
     attendance_records,
@@ -106,7 +107,7 @@ async def read_session(client: Any, organiser: str, meeting_id: str, start: date
 
 
 def _collected_notices(set_def: Any, number: int, card: dict[str, Any]) -> list[Notice]:
-    return [Notice(feature.facilitator_recipient(f), {"card": card}, f"attendance:{set_def.key}:{number}:{f}")
+    return [Notice(facilitator_key(f), {"card": card}, f"attendance:{set_def.key}:{number}:{f}")
             for f in set_def.facilitators]
 
 
@@ -142,7 +143,7 @@ async def collect_session(
         register = rules.build_register(set_key, sessions, members, collected, apologies, now)
         when = london_slot(slot.start_utc, slot.end_utc)
         note = f"Attendance for session {number} ({when}) was read from Teams."
-        card = register_card(register, set_title=feature.set_title(programme, set_def), note=note)
+        card = register_card(register, set_title=programme_set_title(programme, set_def), note=note)
         notices = _collected_notices(set_def, number, card)
     await store.save_attendance(set_key, number, taken, reports, notices, now)
     log.info("attendance collected", extra={"set": set_key, "session": number, "reports": len(reports),
@@ -155,11 +156,11 @@ async def give_up(store: Store, due: CollectionDue, settings: AttendanceSettings
     set_def = programme.set_by_key(due.set_key)
     hours = settings.wait.total_seconds() / 3600
     when = london_slot(due.starts_at, due.ends_at)
-    text = (f"The attendance of session {due.number} of {feature.set_title(programme, set_def)} "
+    text = (f"The attendance of session {due.number} of {programme_set_title(programme, set_def)} "
             f"({when}) could not be read from Teams within {hours:g} hours "
             f"of its end. A programme admin can run `als attendance collect {due.set_key} {due.number}` "
             "once Teams has the report.") if set_def else ""
-    notices = [Notice(feature.facilitator_recipient(f), {"text": text}, f"attendance-missing:{due.set_key}:"
+    notices = [Notice(facilitator_key(f), {"text": text}, f"attendance-missing:{due.set_key}:"
                       f"{due.number}:{f}") for f in (set_def.facilitators if set_def else ())]
     await store.collection_failed(due.set_key, due.number, "gave up: no attendance report", notices, now)
     log.warning("attendance not collected in time", extra={"set": due.set_key, "session": due.number})

@@ -17,7 +17,7 @@ from bot.config import ConfigError, Settings, load_environment, load_settings
 if TYPE_CHECKING:
     from bot.store.sql import SqlStore
 
-Command = Callable[[argparse.Namespace, Settings], int]
+Subcommand = Callable[[argparse.Namespace, Settings], int]
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -91,7 +91,6 @@ def _programme_load(args: argparse.Namespace, settings: Settings) -> int:
 def _booking(args: argparse.Namespace, settings: Settings) -> int:
     from bot.features import signup
     from bot.features.base import Services
-    from bot.rules import booking as b
 
     async def work(store: SqlStore) -> int:
         programme = await store.programme()
@@ -102,15 +101,11 @@ def _booking(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         if args.action in ("open", "close"):
             set_def = wanted[0]
-            event = signup.booking_event(await store.book(set_def.series_key), set_def.key,
-                                         opening=args.action == "open")
-            result = await store.change_book(
-                set_def.series_key, signup._deciding(programme, event, None), datetime.now(UTC)
-            )
-            for effect in result.effects:
-                if isinstance(effect, b.Refused):
-                    print(f"als: {effect.message}", file=sys.stderr)
-                    return 1
+            refused = await signup.change_booking(Services(store=store), set_def,
+                                                  opening=args.action == "open", now=datetime.now(UTC))
+            if refused is not None:
+                print(f"als: {refused.message}", file=sys.stderr)
+                return 1
         for view in await signup.admin_views(Services(store=store)):
             if view.key not in {s.key for s in wanted}:
                 continue
@@ -314,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"als: configuration error: {error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_format, settings.log_level)
-    run: Command = args.run
+    run: Subcommand = args.run
     return run(args, settings)
 
 

@@ -8,11 +8,14 @@ from datetime import datetime
 
 from bot.rules.attendance import REASON_MAX, Cell, OtherAttendee, Register, RegisterRow
 from cards.elements import Json, bullets, card, execute, facts, heading, text
-from cards.format import london, london_slot, plain
+from cards.format import london, london_slot, person, plain
 from cards.inputs import action_set, choice_set, container, error_text, text_input
+from cards.payloads import REASON, SESSION, ApologiesWithdrawn, RegisterChoice, session_value
+from cards.verbs import Verb
 
-SESSION = "session"  # input: "<set_key>#<number>"
-REASON = "reason"
+REGISTER_SET = "set_key"  # the register choice's input, read by `RegisterChoice`
+NAMED_OTHERS = 10  # others in the meeting named on the register; more are counted (cards.budget)
+STAYED_SECONDS = 30 * 60
 
 
 @dataclass(frozen=True)
@@ -25,10 +28,6 @@ class ComingSession:
     start: datetime
     end: datetime
     reason: str | None = None
-
-
-def session_value(set_key: str, number: int) -> str:
-    return f"{set_key}#{number}"
 
 
 def apologies_card(sessions: Sequence[ComingSession], *, chosen: str = "", reason: str = "",
@@ -52,8 +51,8 @@ def apologies_card(sessions: Sequence[ComingSession], *, chosen: str = "", reaso
                 ("Reason", plain(s.reason or "")),
             ]))
             items.append(action_set([execute(
-                "Withdraw these apologies: I can come", "apologies.withdraw",
-                {"set_key": s.set_key, "session": s.number})]))
+                "Withdraw these apologies: I can come", Verb.APOLOGIES_WITHDRAW,
+                ApologiesWithdrawn(s.set_key, s.number).data())]))
         body.append(container(items, separator=True))
     choices = [(f"{s.set_title}, session {s.number}: {london_slot(s.start, s.end)}",
                 session_value(s.set_key, s.number)) for s in sessions]
@@ -67,7 +66,7 @@ def apologies_card(sessions: Sequence[ComingSession], *, chosen: str = "", reaso
     if error:
         form.append(error_text(REASON, error))
     body.append(container(form, separator=True))
-    return card(body, [execute("Send apologies", "apologies.send", style="positive")])
+    return card(body, [execute("Send apologies", Verb.APOLOGIES_SEND, style="positive")])
 
 
 def apology_notice_card(*, officer: str, council: str, set_title: str, number: int, start: datetime,
@@ -77,12 +76,12 @@ def apology_notice_card(*, officer: str, council: str, set_title: str, number: i
     if reason is None:
         return card([
             heading("Apologies withdrawn"),
-            text(f"{plain(officer)} ({plain(council)}) has withdrawn their apologies and expects to "
+            text(f"{person(officer, council)} has withdrawn their apologies and expects to "
                  f"attend {where}."),
         ])
     return card([
         heading("Apologies"),
-        text(f"{plain(officer)} ({plain(council)}) cannot attend {where}."),
+        text(f"{person(officer, council)} cannot attend {where}."),
         facts([("Reason", plain(reason))]),
         text("They are left out of that session's running order unless they withdraw the apologies.",
              subtle=True),
@@ -116,16 +115,16 @@ def _row(row: RegisterRow) -> Json:
     name = f"{'⚑ ' if row.flagged else ''}{plain(row.name)}"
     cells = [_table_cell(name, colour="Attention" if row.flagged else None, bold=row.flagged)]
     for cell in row.cells:
-        colour = {"attended": "Good", "absent": "Attention", "apologies": "Warning"}.get(cell.state)
+        # No colour for apologies: the warning yellow is too faint on a light theme, and the word says it.
+        colour = {"attended": "Good", "absent": "Attention"}.get(cell.state)
         cells.append(_table_cell(_cell_text(cell), colour=colour))
     return {"type": "TableRow", "cells": cells}
 
 
 def _other_line(other: OtherAttendee) -> str:
-    who = plain(other.name or "Unnamed")
-    detail = plain(other.email) if other.email else "guest, no e-mail address"
+    detail = other.email if other.email else "guest, no e-mail address"
     label = ", facilitator" if other.facilitator else ""
-    return f"{who} ({detail}{label}): {other.minutes} min"
+    return f"{person(other.name or 'Unnamed', None, detail + label)}: {other.minutes} min"
 
 
 def register_card(register: Register, *, set_title: str, note: str | None = None) -> Json:
@@ -156,7 +155,7 @@ def register_card(register: Register, *, set_title: str, note: str | None = None
     if flagged:
         body.append(text("Missed a session without giving a reason", weight="Bolder", colour="Attention"))
         body.append(bullets(
-            f"{plain(r.name)} ({plain(r.council_name)}): session "
+            f"{person(r.name, r.council_name)}: session "
             + ", ".join(str(s.number) for s, c in zip(register.sessions, r.cells, strict=True)
                         if c.state == "absent")
             for r in flagged))
@@ -170,8 +169,26 @@ def register_card(register: Register, *, set_title: str, note: str | None = None
         if others:
             body.append(text(f"Also in the meeting for session {number} (not officers of this set)",
                              weight="Bolder"))
-            body.append(bullets(_other_line(o) for o in others))
+            body += _others(register.set_key, others)
     return card(body)
+
+
+def _others(set_key: str, others: Sequence[OtherAttendee]) -> list[Json]:
+    """Everyone else who joined, by name while they are few; beyond that the facilitators by name
+    and the rest counted, so that a large meeting's register stays within Teams' message size."""
+    if len(others) <= NAMED_OTHERS:
+        return [bullets(_other_line(o) for o in others)]
+    facilitators = [o for o in others if o.facilitator]
+    rest = [o for o in others if not o.facilitator]
+    guests = sum(1 for o in rest if not o.email)
+    stayed = sum(1 for o in rest if o.seconds >= STAYED_SECONDS)
+    lines = [_other_line(o) for o in facilitators[:NAMED_OTHERS]]
+    lines.append(f"{len(rest)} others joined: {len(rest) - guests} with an e-mail address, {guests} "
+                 f"{'guest' if guests == 1 else 'guests'} without one; {stayed} stayed "
+                 f"{STAYED_SECONDS // 60} minutes or more")
+    return [bullets(lines),
+            text(f"Their names and minutes are in the export: run **als export {plain(set_key)}**.",
+                 subtle=True)]
 
 
 def register_choice_card(sets: Sequence[tuple[str, str]]) -> Json:
@@ -183,7 +200,7 @@ def register_choice_card(sets: Sequence[tuple[str, str]]) -> Json:
     # A choice, not a button per set: Teams shows only the first few buttons of a card.
     return card(
         [heading("Register"),
-         choice_set("set_key", "Which set's register would you like to see?",
+         choice_set(REGISTER_SET, "Which set's register would you like to see?",
                     [(title, key) for key, title in sets], sets[0][0])],
-        [execute("Show the register", "register.show")],
+        [execute("Show the register", Verb.REGISTER_SHOW, RegisterChoice().data())],
     )

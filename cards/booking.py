@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cards.elements import Json, bullets, card, execute, facts, heading, text
-from cards.format import london, plain
+from cards.format import london_deadline, plain
 from cards.inputs import action_set, container
+from cards.payloads import SetChoice, TeamChoice
 from cards.signup import (
     commit_body,
     commitment_lines,
@@ -14,10 +15,11 @@ from cards.signup import (
     everyone_committed,
     my_sets_button,
     officer_line,
+    plain_title,
     session_facts,
-    set_title,
     status_line,
 )
+from cards.verbs import Verb
 from cards.views import AdminSetView, TeamView
 
 BOOKING_STATES = {"draft": "Not open yet", "open": "Open for booking", "closed": "Closed"}
@@ -28,29 +30,29 @@ def my_sets_card(teams: Sequence[TeamView]) -> Json:
         return card(
             [heading("My sets"),
              text("You have not signed up to a set yet. Type **sign up** to choose one.")],
-            [execute("Sign up", "signup.start")],
+            [execute("Sign up", Verb.SIGNUP_START)],
         )
     body: list[Json] = [heading("My sets")]
     for view in teams:
         pairs = [("Council", plain(view.council_name)), ("Status", status_line(view))]
         if view.deadline and view.status == "confirmed" and not everyone_committed(view):
-            pairs.append(("Commit by", london(view.deadline)))
+            pairs.append(("Commit by", london_deadline(view.deadline)))
         items: list[Json] = [
-            text(set_title(view.series_title, view.set_name), size="Medium", weight="Bolder"),
+            text(plain_title(view.series_title, view.set_name), size="Medium", weight="Bolder"),
             facts(pairs),
             session_facts(view.sessions),
             text("Officers", weight="Bolder"),
             bullets(officer_line(o) for o in view.officers),
         ]
         if view.status in ("confirmed", "waitlisted"):
-            withdraw = execute("Withdraw our team", "withdraw.ask", {"team_id": view.team_id})
+            withdraw = execute("Withdraw our team", Verb.WITHDRAW_ASK, TeamChoice(view.team_id).data())
             items.append(action_set([withdraw]))
         body.append(container(items, separator=True))
     return card(body)
 
 
 def withdraw_confirm_card(view: TeamView) -> Json:
-    where = set_title(view.series_title, view.set_name)
+    where = plain_title(view.series_title, view.set_name)
     council = plain(view.council_name)
     if view.status == "waitlisted":
         question = f"Take {council} off the waiting list for **{where}**?"
@@ -61,14 +63,15 @@ def withdraw_confirm_card(view: TeamView) -> Json:
         [heading("Withdraw your team"), text(question),
          text("This cannot be undone; to take part later you would sign up again.", subtle=True)],
         [
-            execute("Yes, withdraw", "withdraw.confirm", {"team_id": view.team_id}, style="destructive"),
-            execute("Keep our place", "mysets"),
+            execute("Yes, withdraw", Verb.WITHDRAW_CONFIRM, TeamChoice(view.team_id).data(),
+                    style="destructive"),
+            execute("Keep our place", Verb.MY_SETS),
         ],
     )
 
 
 def withdrawn_card(view: TeamView) -> Json:
-    where = set_title(view.series_title, view.set_name)
+    where = plain_title(view.series_title, view.set_name)
     return card(
         [
             heading("Your team has withdrawn"),
@@ -82,7 +85,7 @@ def withdrawn_card(view: TeamView) -> Json:
 
 def promoted_card(view: TeamView, *, set_key: str | None = None) -> Json:
     """A place has come free; with `set_key`, an officer who has not committed can do so here."""
-    where = set_title(view.series_title, view.set_name)
+    where = plain_title(view.series_title, view.set_name)
     body: list[Json] = [
         heading("A place has come free"),
         text(f"Good news: a place has come free in **{where}**, and {plain(view.council_name)} now "
@@ -99,8 +102,8 @@ def promoted_card(view: TeamView, *, set_key: str | None = None) -> Json:
 
 
 def reminder_card(view: TeamView, *, set_key: str) -> Json:
-    where = set_title(view.series_title, view.set_name)
-    when = f"by {london(view.deadline)}" if view.deadline else "before the first session"
+    where = plain_title(view.series_title, view.set_name)
+    when = f"by {london_deadline(view.deadline)}" if view.deadline else "before the first session"
     return card(
         [
             heading("Please confirm your place"),
@@ -115,8 +118,8 @@ def reminder_card(view: TeamView, *, set_key: str) -> Json:
 
 
 def lapsed_card(view: TeamView) -> Json:
-    where = set_title(view.series_title, view.set_name)
-    when = f" by {london(view.deadline)}" if view.deadline else " in time"
+    where = plain_title(view.series_title, view.set_name)
+    when = f" by {london_deadline(view.deadline)}" if view.deadline else " in time"
     return card(
         [
             heading("Your place has gone to the waiting list"),
@@ -127,12 +130,12 @@ def lapsed_card(view: TeamView) -> Json:
                  "a set is fully booked, you join its waiting list and I tell you at once if a place "
                  "frees up."),
         ],
-        [execute("Sign up", "signup.start"), my_sets_button()],
+        [execute("Sign up", Verb.SIGNUP_START), my_sets_button()],
     )
 
 
 def nominated_card(view: TeamView, *, nominated_by: str, set_key: str) -> Json:
-    where = set_title(view.series_title, view.set_name)
+    where = plain_title(view.series_title, view.set_name)
     standing = "" if view.status == "confirmed" else f" Your council is {status_line(view).lower()}."
     return card(
         [
@@ -154,7 +157,7 @@ def admin_sets_card(sets: Sequence[AdminSetView]) -> Json:
         taken = len(view.confirmed)
         body.append(container(
             [
-                text(set_title(view.series_title, view.name), size="Medium", weight="Bolder"),
+                text(plain_title(view.series_title, view.name), size="Medium", weight="Bolder"),
                 facts([
                     ("Booking", BOOKING_STATES.get(view.booking, view.booking)),
                     ("Places", f"{taken} of {view.capacity} taken"),
@@ -168,7 +171,8 @@ def admin_sets_card(sets: Sequence[AdminSetView]) -> Json:
                 text("Waiting list", weight="Bolder"),
                 _numbered([plain(council) for council in view.waitlist], "Nobody is waiting."),
                 action_set([*_booking_actions(view),
-                            execute("Create Teams meetings", "meetings.create", {"set_key": view.key})]),
+                            execute("Create Teams meetings", Verb.MEETINGS_CREATE,
+                                                    SetChoice(view.key).data())]),
             ],
             separator=True,
         ))
@@ -182,9 +186,9 @@ def _numbered(lines: Sequence[str], empty: str) -> Json:
 
 
 def _booking_actions(view: AdminSetView) -> list[Json]:
-    data = {"set_key": view.key}
+    data = SetChoice(view.key).data()
     if view.booking == "draft":
-        return [execute("Open booking", "booking.open", data, style="positive")]
+        return [execute("Open booking", Verb.BOOKING_OPEN, data, style="positive")]
     if view.booking == "open":
-        return [execute("Close booking", "booking.close", data)]
-    return [execute("Reopen booking", "booking.open", data, style="positive")]
+        return [execute("Close booking", Verb.BOOKING_CLOSE, data)]
+    return [execute("Reopen booking", Verb.BOOKING_OPEN, data, style="positive")]

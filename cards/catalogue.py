@@ -18,6 +18,7 @@ from cards import booking, elements, signup
 from cards.attendance_examples import examples as attendance_examples
 from cards.help import help_card
 from cards.session_examples import examples as session_examples
+from cards.verbs import Verb
 from cards.views import AdminSetView, OfficerLine, SetOption, TeamView
 from cards.welcome import welcome_card
 
@@ -34,9 +35,9 @@ def _elements() -> Example:
             elements.facts([("Date", "Tuesday 14 October 2025"), ("Time", "10:30–12:00")]),
             elements.bullets(["Only one at a time", "Questions, not advice"]),
         ],
-        [elements.execute("Send apologies", "apologies.start", {"session": 2},
+        [elements.execute("Send apologies", Verb.APOLOGIES_START, {"session": 2},
                           style="positive")],
-        refresh={"action": {"type": "Action.Execute", "verb": "refresh", "title": "Refresh"},
+        refresh={"action": {"type": "Action.Execute", "verb": Verb.HELP, "title": "Refresh"},
                  "userIds": ["29:1a2b3c"]},
     ))
 

@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.rules.programme import Programme, SetDef
+
 LONDON = ZoneInfo("Europe/London")
 
 # Spelt out rather than taken from strftime, whose names follow the process's locale.
@@ -38,6 +40,13 @@ def london(dt: datetime) -> str:
     return f"{_day(local)}, {local:%H:%M}"
 
 
+def london_deadline(dt: datetime) -> str:
+    """A deadline to the hour, e.g. "Friday 5 March 2027, 17:00": a deadline reckoned from when a
+    place was given falls at any minute, and is shown at the hour before it (never later)."""
+    local = _local(dt).replace(minute=0, second=0, microsecond=0)
+    return f"{_day(local)}, {local:%H:%M}"
+
+
 def london_slot(start: datetime, end: datetime) -> str:
     """E.g. "Tuesday 2 March 2027, 10:30–12:00"; the end's date is given only if it differs."""
     first, last = _local(start), _local(end)
@@ -55,8 +64,37 @@ def plain(value: str) -> str:
     return _MARKDOWN.sub(r"\\\1", value)
 
 
+_BRACKETED = re.compile(r"^(?P<name>.*\S)\s*\((?P<inside>[^()]+)\)\s*$")
+
+
+def person(name: str, organisation: str | None = None, detail: str | None = None) -> str:
+    """A person with one pair of brackets at most, made safe for a TextBlock: "Kim Lee (Wigan
+    Council)", "Alex Smith (Procurement)", "Jo Bloggs, Cornwall Council (Procurement)".
+
+    Guest accounts often carry their organisation in the display name ("Jo Bloggs (Cornwall
+    Council)"); it is taken out of the brackets rather than bracketed twice.
+    """
+    match = _BRACKETED.match(name)
+    if match and (detail or organisation):
+        inside = match["inside"].strip()
+        if organisation is None or inside.casefold() == organisation.casefold():
+            name, organisation = match["name"], inside
+    shown = plain(name)
+    if organisation and detail:
+        return f"{shown}, {plain(organisation)} ({plain(detail)})"
+    extra = organisation or detail
+    return f"{shown} ({plain(extra)})" if extra else shown
+
+
 def set_title(series_title: str, set_name: str) -> str:
-    """A set's title with its series, once: sets are often named after their series."""
-    if not series_title or set_name.lower().startswith(series_title.lower()):
+    """A set's title with its series, once: the set's own name if it already names the series
+    (sets are often called "Sustainable Procurement – Tuesday set"), else "Series: set name"."""
+    if not series_title or series_title.casefold() in set_name.casefold():
         return set_name
     return f"{series_title}: {set_name}"
+
+
+def programme_set_title(programme: Programme, set_def: SetDef) -> str:
+    """`set_title` for a set of the programme, its series looked up."""
+    series = programme.series_by_key(set_def.series_key)
+    return set_title(series.title if series else "", set_def.name)

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from bot.rules import nomination as n
 from bot.rules.challenge import QUESTIONS, TEXT_MAX, TITLE_MAX, Question
 from bot.rules.ground_rules import GROUND_RULES
 from bot.rules.nomination import FieldError
 from cards.elements import Json, bullets, card, execute, facts, heading, text
-from cards.format import london, london_slot, plain
-from cards.format import set_title as full_title
+from cards.format import london_deadline, london_slot, person, plain, set_title
 from cards.inputs import YES_NO, action_set, choice_set, container, error_text, text_input, toggle
+from cards.payloads import Commitment, Nomination, SetChoice
+from cards.verbs import Verb
 from cards.views import OfficerLine, SetOption, Slot, TeamView
 
-MY_SETS = "mysets"
 ROLE_CHOICES: tuple[tuple[str, str], ...] = tuple((title, key) for key, title in n.ROLES.items())
 
 
 # Parts shared with cards.booking -----------------------------------------------------------------
 
-def set_title(series_title: str, set_name: str) -> str:
-    return plain(full_title(series_title, set_name))
+def plain_title(series_title: str, set_name: str) -> str:
+    """The set's title (`cards.format.set_title`) made safe for a TextBlock."""
+    return plain(set_title(series_title, set_name))
 
 
 def session_facts(sessions: Sequence[Slot]) -> Json:
@@ -33,7 +35,7 @@ def session_facts(sessions: Sequence[Slot]) -> Json:
 def officer_line(officer: OfficerLine) -> str:
     role = n.ROLES.get(officer.role, officer.role)
     state = "has confirmed" if officer.committed else "**has not confirmed yet**"
-    return f"{plain(officer.name)} ({plain(role)}): {state}"
+    return f"{person(officer.name, None, role)}: {state}"
 
 
 def status_line(view: TeamView) -> str:
@@ -54,7 +56,7 @@ def commitment_lines(view: TeamView) -> list[Json]:
     """Who in the team has committed to every session, and by when the rest must."""
     if everyone_committed(view):
         return [text("Everyone in your team has confirmed they will attend every session.")]
-    when = f"by {london(view.deadline)}" if view.deadline else "before the first session"
+    when = f"by {london_deadline(view.deadline)}" if view.deadline else "before the first session"
     return [
         text(f"Everyone in your team must confirm they will attend every session {when}, or the "
              "place goes to the next council on the waiting list."),
@@ -92,7 +94,7 @@ def commit_inputs(errors: Sequence[FieldError] = (), values: Mapping[str, str] |
 
 def commit_body(view: TeamView, errors: Sequence[FieldError] = ()) -> list[Json]:
     """What a nominated officer commits to: every session, by the deadline, on the ground rules."""
-    deadline = f" Please confirm by {london(view.deadline)}." if view.deadline else ""
+    deadline = f" Please confirm by {london_deadline(view.deadline)}." if view.deadline else ""
     return [
         text("Each officer in a council's team commits to attending every session." + deadline),
         session_facts(view.sessions),
@@ -102,11 +104,11 @@ def commit_body(view: TeamView, errors: Sequence[FieldError] = ()) -> list[Json]
 
 
 def confirm_button(set_key: str) -> Json:
-    return execute("Confirm my place", "signup.commit", {"set_key": set_key}, style="positive")
+    return execute("Confirm my place", Verb.SIGNUP_COMMIT, Commitment(set_key).data(), style="positive")
 
 
 def my_sets_button() -> Json:
-    return execute("My sets", MY_SETS)
+    return execute("My sets", Verb.MY_SETS)
 
 
 # The cards ---------------------------------------------------------------------------------------
@@ -124,11 +126,14 @@ def open_sets_card(options: Sequence[SetOption]) -> Json:
     for option in options:
         body.append(container(
             [
-                text(set_title(option.series_title, option.name), size="Medium", weight="Bolder"),
+                text(plain_title(option.series_title, option.name), size="Medium", weight="Bolder"),
                 session_facts(option.sessions),
-                text(_places(option), colour="Good" if option.free_places > 0 else "Warning"),
+                *_standing(option),
                 text(_policy_summary(option)),
-                action_set([execute("Choose this set", "signup.choose", {"set_key": option.key})]),
+                # A set the council cannot book says why, with nothing to press.
+                *([] if option.refused else [action_set([execute(
+                    "See our place" if option.held else "Choose this set", Verb.SIGNUP_CHOOSE,
+                    SetChoice(option.key).data())])]),
             ],
             separator=True,
         ))
@@ -137,7 +142,7 @@ def open_sets_card(options: Sequence[SetOption]) -> Json:
 
 def signup_form_card(*, option: SetOption, theme: str, values: Mapping[str, str],
                      errors: Sequence[FieldError] = (), guidance: Sequence[Question] = ()) -> Json:
-    data = {"set_key": option.key, "submission_id": values.get(n.SUBMISSION_ID, "")}
+    data = Nomination(option.key, values.get(n.SUBMISSION_ID, ""))
 
     def value(field_id: str) -> str:
         return values.get(field_id, "")
@@ -150,7 +155,7 @@ def signup_form_card(*, option: SetOption, theme: str, values: Mapping[str, str]
 
     body: list[Json] = [
         heading("Sign up"),
-        text(set_title(option.series_title, option.name), size="Medium", weight="Bolder"),
+        text(plain_title(option.series_title, option.name), size="Medium", weight="Bolder"),
         session_facts(option.sessions),
     ]
     if option.free_places <= 0:
@@ -195,11 +200,11 @@ def signup_form_card(*, option: SetOption, theme: str, values: Mapping[str, str]
         *ground_rules_block(),
         *commit_inputs(errors, values),
     ]
-    return card(body, [execute("Sign up", "signup.submit", data, style="positive")])
+    return card(body, [execute("Sign up", Verb.SIGNUP_SUBMIT, data.data(), style="positive")])
 
 
 def placed_card(view: TeamView) -> Json:
-    where = set_title(view.series_title, view.set_name)
+    where = plain_title(view.series_title, view.set_name)
     body: list[Json]
     if view.status == "confirmed":
         body = [
@@ -230,7 +235,7 @@ def placed_card(view: TeamView) -> Json:
 
 
 def commit_card(view: TeamView, *, set_key: str, errors: Sequence[FieldError] = ()) -> Json:
-    where = set_title(view.series_title, view.set_name)
+    where = plain_title(view.series_title, view.set_name)
     return card(
         [
             heading("Confirm your place"),
@@ -246,6 +251,15 @@ def refused_card(message: str) -> Json:
 
 
 # Helpers -----------------------------------------------------------------------------------------
+
+def _standing(option: SetOption) -> list[Json]:
+    """Whether the council can book the set: its place here, why not, or the places left."""
+    if option.held:
+        return [text(f"Your council is in this set: {plain(option.held)}", colour="Good", weight="Bolder")]
+    if option.refused:
+        return [text(f"Your council cannot book this set. {plain(option.refused)}", colour="Attention")]
+    return [text(_places(option), colour="Good" if option.free_places > 0 else "Warning")]
+
 
 def _places(option: SetOption) -> str:
     if option.free_places <= 0:
@@ -297,7 +311,7 @@ def _error_summary(errors: Sequence[FieldError]) -> list[Json]:
     return items
 
 
-def _guidance(guidance: Sequence[Question], theme: str, data: Mapping[str, str]) -> Json:
+def _guidance(guidance: Sequence[Question], theme: str, data: Nomination) -> Json:
     count = len(guidance)
     intro = (f"You answered “no” to {'one question' if count == 1 else f'{count} questions'}. "
              "That need not stop you: here is why each one matters, and how you might refine your "
@@ -310,7 +324,7 @@ def _guidance(guidance: Sequence[Question], theme: str, data: Mapping[str, str])
             text(f"**To refine it:** {q.hint}"),
         ]
     items.append(action_set([
-        execute("Refine my challenge", "signup.refine", dict(data)),
-        execute("Submit as it is", "signup.submit", {**data, "accept_as_is": "true"}),
+        execute("Refine my challenge", Verb.SIGNUP_REFINE, data.data()),
+        execute("Submit as it is", Verb.SIGNUP_SUBMIT, replace(data, accept_as_is=True).data()),
     ]))
     return container(items, style="emphasis", element_id="guidance")

@@ -29,7 +29,7 @@ class Verb(StrEnum):
     MEETING_START = "meeting.start"
     MEETING_NEXT = "meeting.next"
     MEETING_BACK = "meeting.back"
-    MEETING_PASS = "meeting.pass"
+    MEETING_PASS = "meeting.pass"  # noqa: S105 (a verb, not a password)
     MEETING_EXTEND = "meeting.extend"
     MEETING_PAUSE = "meeting.pause"
     MEETING_RESUME = "meeting.resume"

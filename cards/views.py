@@ -20,6 +20,8 @@ class SetOption:
     free_places: int
     waiting: int
     policy: Literal["up_to_two", "role_pair"]
+    held: str | None = None  # the person's council is in this set: where it stands
+    refused: str | None = None  # why the person's council cannot book this set
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cards.elements import Json, bullets, card, execute, heading, text
+from cards.verbs import Verb
 
 
 def welcome_card(*, in_meeting_chat: bool) -> Json:
@@ -21,5 +22,5 @@ def welcome_card(*, in_meeting_chat: bool) -> Json:
     return card(
         [heading("Welcome to Action Learning Sets"), *(text(line) for line in lines),
          bullets(["Type **help** at any time to see what I can do."])],
-        [execute("Help", "help")],
+        [execute("Help", Verb.HELP)],
     )

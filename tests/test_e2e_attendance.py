@@ -13,6 +13,7 @@ from bot.adapter.web import STORE
 from bot.rules import attendance as a
 from bot.rules.booking import Who
 from bot.store.sql import SqlStore
+from cards.payloads import ApologiesWithdrawn
 from tests.conftest import RunningBot, start_bot
 from tests.programmes import programme
 from tests.standins.teams import TeamsStandIn, User
@@ -52,6 +53,66 @@ async def say(bot: RunningBot, teams: TeamsStandIn, user: User, text: str,
     assert reply.status in (200, 201), reply.body
 
 
+def withdrawal(number: int) -> dict[str, Any]:
+    """The data of the "Withdraw these apologies" button for a session of the set."""
+    return ApologiesWithdrawn(SET, number).data()
+
+
+def inputs(card: dict[str, Any]) -> dict[str, Any]:
+    """Every input's current value on a card, as Teams submits them."""
+    found: dict[str, Any] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input."):
+                found[node["id"]] = node.get("value", "")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+def pressed(card: dict[str, Any], title: str) -> tuple[str, dict[str, Any]]:
+    """The verb and data Teams sends for the button `title`: its data with the inputs merged over it."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and node.get("title") == title:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    assert found, f"no button {title!r}"
+    return found[0]["verb"], {**found[0].get("data", {}), **inputs(card)}
+
+
+async def test_apologies_are_withdrawn_with_the_button_as_teams_sends_it(
+    set_bot: RunningBot, teams: TeamsStandIn
+) -> None:
+    # Teams merges the card's inputs into the button's data: the "Which session?" picker (on
+    # session 1) must not replace the session that the button names (session 2).
+    store: SqlStore = set_bot.app[STORE]
+    sent = await act(set_bot, teams, ALEX, "apologies.send",
+                     {"session": f"{SET}#2", "reason": "Planning committee that morning"})
+    # The set is named after its series: its title shows the series once.
+    assert "Sustainable Adaptation – Wednesday set, session 2" in text_of(sent)
+    assert "Sustainable Adaptation: Sustainable Adaptation" not in text_of(sent)
+    verb, data = pressed(sent, "Withdraw these apologies: I can come")
+    assert data["session"] == f"{SET}#1"
+    withdrawn = await act(set_bot, teams, ALEX, verb, data)
+    assert "are withdrawn" in text_of(withdrawn)
+    assert await store.teams_with_apologies(SET, 2) == frozenset()
+
+
 async def test_an_officer_sends_and_withdraws_apologies(set_bot: RunningBot, teams: TeamsStandIn) -> None:
     store: SqlStore = set_bot.app[STORE]
     await say(set_bot, teams, FACILITATOR, "help")  # the facilitator has a personal chat with the bot
@@ -71,12 +132,12 @@ async def test_an_officer_sends_and_withdraws_apologies(set_bot: RunningBot, tea
     facilitator_chat = teams.personal(FACILITATOR)["id"]
     await eventually(lambda: "Planning committee" in text_of(cards_in(teams, facilitator_chat)))
 
-    withdrawn = await act(set_bot, teams, ALEX, "apologies.withdraw", {"set_key": SET, "session": 2})
+    withdrawn = await act(set_bot, teams, ALEX, "apologies.withdraw", withdrawal(2))
     assert "withdrawn" in text_of(withdrawn)
     assert await store.teams_with_apologies(SET, 2) == frozenset()
     await eventually(lambda: "Apologies withdrawn" in text_of(cards_in(teams, facilitator_chat)))
     # A second click changes nothing and says so.
-    again = await act(set_bot, teams, ALEX, "apologies.withdraw", {"set_key": SET, "session": 2})
+    again = await act(set_bot, teams, ALEX, "apologies.withdraw", withdrawal(2))
     assert "no apologies standing" in text_of(again)
 
 
@@ -90,7 +151,7 @@ async def test_apologies_are_only_for_your_own_coming_sessions(
     assert "Choose one of your coming sessions" in text_of(card)
     # Kim cannot withdraw Alex's apologies by naming Alex's session in crafted card data.
     await act(set_bot, teams, ALEX, "apologies.send", {"session": f"{SET}#1", "reason": "Ill"})
-    await act(set_bot, teams, KIM, "apologies.withdraw", {"set_key": SET, "session": 1})
+    await act(set_bot, teams, KIM, "apologies.withdraw", withdrawal(1))
     assert [ap.standing for ap in await store.apologies(SET)] == [True]
 
 

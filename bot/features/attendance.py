@@ -13,44 +13,29 @@ from datetime import datetime
 from typing import Any
 
 from bot.commands import Scope
-from bot.features.base import Handler, Services
+from bot.features.base import Action, Handler, Services, as_action
+from bot.features.people import answer, facilitator_key, identities, user_key, who
 from bot.rules import attendance as a
-from bot.rules.booking import Team, Who
+from bot.rules.booking import Team
 from bot.rules.programme import Programme, SetDef
 from bot.store.base import Notice
 from bot.turns import Outcome, Turn
 from cards import attendance as cards
+from cards.format import programme_set_title
+from cards.payloads import ApologiesSent, ApologiesWithdrawn, RegisterChoice, session_value
+from cards.verbs import Verb
 
 log = logging.getLogger(__name__)
 
 NOT_ALLOWED = "Only this set's facilitators and the programme admins can see its register."
 
 
-def who(turn: Turn) -> Who:
-    return Who(turn.person.aad_object_id, turn.person.email)
-
-
-def set_title(programme: Programme, set_def: SetDef) -> str:
-    series = programme.series_by_key(set_def.series_key)
-    return f"{series.title}: {set_def.name}" if series else set_def.name
-
-
-def facilitator_recipient(facilitator: str) -> str:
-    """Facilitators are named by e-mail address or by Entra object id in the programme file."""
-    return f"email:{facilitator}" if "@" in facilitator else f"user:{facilitator}"
-
-
 def facilitates(set_def: SetDef, turn: Turn) -> bool:
-    ids = {i.lower() for i in (turn.person.aad_object_id, turn.person.email) if i}
-    return bool(ids & set(set_def.facilitators))
+    return bool(identities(turn.person) & set(set_def.facilitators))
 
 
 def may_see_register(services: Services, turn: Turn, set_def: SetDef) -> bool:
     return services.is_admin(turn) or facilitates(set_def, turn)
-
-
-def _reply(turn: Turn, card: dict[str, Any]) -> Outcome:
-    return Outcome(card=card) if turn.verb else Outcome.show(card)
 
 
 # Apologies ------------------------------------------------------------------------------------
@@ -73,21 +58,13 @@ async def _coming(services: Services, turn: Turn, now: datetime) -> list[cards.C
         }
         for number, slot in enumerate(set_def.sessions, start=1):
             if slot.start_utc > now:
-                coming.append(cards.ComingSession(set_def.key, set_title(programme, set_def), number,
-                                                  slot.start_utc, slot.end_utc, standing.get(number)))
+                coming.append(cards.ComingSession(set_def.key, programme_set_title(programme, set_def),
+                                                  number, slot.start_utc, slot.end_utc, standing.get(number)))
     return sorted(coming, key=lambda s: s.start)
 
 
 async def apologies(services: Services, turn: Turn, args: str) -> Outcome:
-    return _reply(turn, cards.apologies_card(await _coming(services, turn, turn.now)))
-
-
-def _session_of(data: dict[str, Any]) -> tuple[str, int]:
-    set_key, _, number = str(data.get(cards.SESSION, "")).rpartition("#")
-    try:
-        return set_key, int(number)
-    except ValueError:
-        return "", 0
+    return answer(turn, cards.apologies_card(await _coming(services, turn, turn.now)))
 
 
 async def _own(services: Services, turn: Turn, set_key: str, number: int) -> tuple[
@@ -109,46 +86,41 @@ def _notices(programme: Programme, set_def: SetDef, team: Team, email: str, numb
     officer = next(o for o in team.officers if o.email == email)
     slot = set_def.sessions[number - 1]
     card = cards.apology_notice_card(
-        officer=officer.name, council=team.council_name, set_title=set_title(programme, set_def),
+        officer=officer.name, council=team.council_name, set_title=programme_set_title(programme, set_def),
         number=number, start=slot.start_utc, end=slot.end_utc, reason=reason)
     event = "sent" if reason is not None else "withdrawn"
     return [
-        Notice(facilitator_recipient(f), {"card": card},
+        Notice(facilitator_key(f), {"card": card},
                f"apology-{event}:{set_def.key}:{number}:{email}:{f}:{now.isoformat()}")
         for f in set_def.facilitators
     ]
 
 
-async def send(services: Services, turn: Turn, args: str) -> Outcome:
-    set_key, number = _session_of(turn.data)
-    reason = str(turn.data.get(cards.REASON, ""))
-    chosen = cards.session_value(set_key, number)
+async def send_apologies(services: Services, turn: Turn, sent: ApologiesSent) -> Outcome:
+    set_key, number, reason = sent.set_key, sent.number, sent.reason
+    chosen = session_value(set_key, number)
     own = await _own(services, turn, set_key, number)
     if own is None:
         card = cards.apologies_card(await _coming(services, turn, turn.now), reason=reason,
                                     error="Choose one of your coming sessions.")
-        return _reply(turn, card)
+        return answer(turn, card)
     programme, set_def, team, email = own
     problem = a.apology_problem(reason, set_def.sessions[number - 1].start_utc, turn.now)
     if problem:
         card = cards.apologies_card(await _coming(services, turn, turn.now), chosen=chosen, reason=reason,
                                     error=problem)
-        return _reply(turn, card)
+        return answer(turn, card)
     apology = a.Apology(set_key, number, email, team.team_id, reason.strip(), turn.now)
     await services.store.save_apology(
         apology, _notices(programme, set_def, team, email, number, apology.reason, turn.now), turn.now)
     services.kick()
     log.info("apologies sent", extra={"set": set_key, "session": number})
     done = f"Your apologies for session {number} have been sent to the facilitator."
-    return _reply(turn, cards.apologies_card(await _coming(services, turn, turn.now), done=done))
+    return answer(turn, cards.apologies_card(await _coming(services, turn, turn.now), done=done))
 
 
-async def withdraw(services: Services, turn: Turn, args: str) -> Outcome:
-    set_key = str(turn.data.get("set_key", ""))
-    try:
-        number = int(turn.data.get("session", 0))
-    except (TypeError, ValueError):
-        number = 0
+async def withdraw_apologies(services: Services, turn: Turn, withdrawn: ApologiesWithdrawn) -> Outcome:
+    set_key, number = withdrawn.apology_set, withdrawn.apology_session
     own = await _own(services, turn, set_key, number)
     problem: str | None = "You have no apologies standing for that session."
     if own is not None:
@@ -162,8 +134,8 @@ async def withdraw(services: Services, turn: Turn, args: str) -> Outcome:
                 services.kick()
                 log.info("apologies withdrawn", extra={"set": set_key, "session": number})
             done = f"Your apologies for session {number} are withdrawn: the facilitator expects you."
-            return _reply(turn, cards.apologies_card(await _coming(services, turn, turn.now), done=done))
-    return _reply(turn, cards.apologies_card(await _coming(services, turn, turn.now), error=problem))
+            return answer(turn, cards.apologies_card(await _coming(services, turn, turn.now), done=done))
+    return answer(turn, cards.apologies_card(await _coming(services, turn, turn.now), error=problem))
 
 
 # The register ---------------------------------------------------------------------------------
@@ -181,7 +153,7 @@ async def build_register(services: Services, set_def: SetDef, now: datetime) -> 
 async def register_card(services: Services, programme: Programme, set_def: SetDef, now: datetime, *,
                         note: str | None = None) -> dict[str, Any]:
     register = await build_register(services, set_def, now)
-    return cards.register_card(register, set_title=set_title(programme, set_def), note=note)
+    return cards.register_card(register, set_title=programme_set_title(programme, set_def), note=note)
 
 
 async def _show(services: Services, turn: Turn, programme: Programme, set_def: SetDef) -> Outcome:
@@ -190,11 +162,11 @@ async def _show(services: Services, turn: Turn, programme: Programme, set_def: S
         return Outcome.say(NOT_ALLOWED)
     card = await register_card(services, programme, set_def, turn.now)
     if turn.chat.scope is Scope.PERSONAL:
-        return _reply(turn, card)
+        return answer(turn, card)
     # Everyone in a meeting chat would see a card posted there: send it to the asker alone.
     if not turn.person.aad_object_id:
         return Outcome.say("Open a personal chat with me and type **register** to see it.")
-    await services.store.enqueue([Notice(f"user:{turn.person.aad_object_id}", {"card": card})], turn.now)
+    await services.store.enqueue([Notice(user_key(turn.person.aad_object_id), {"card": card})], turn.now)
     services.kick()
     return Outcome.say("I have sent you the register in our personal chat. If it does not arrive, open a "
                        "personal chat with me and type **register**.")
@@ -214,21 +186,22 @@ async def register(services: Services, turn: Turn, args: str) -> Outcome:
     named = next((s for s in visible if s.key == wanted), None)
     if named is not None or len(visible) == 1:
         return await _show(services, turn, programme, named or visible[0])
-    return _reply(turn, cards.register_choice_card([(s.key, set_title(programme, s)) for s in visible]))
+    choices = [(s.key, programme_set_title(programme, s)) for s in visible]
+    return answer(turn, cards.register_choice_card(choices))
 
 
-async def register_show(services: Services, turn: Turn, args: str) -> Outcome:
+async def register_show(services: Services, turn: Turn, choice: RegisterChoice) -> Outcome:
     programme = await services.store.programme()
-    set_def = programme.set_by_key(str(turn.data.get("set_key", "")))
+    set_def = programme.set_by_key(choice.set_key)
     if set_def is None:
         return Outcome.say(NOT_ALLOWED)
     return await _show(services, turn, programme, set_def)
 
 
 COMMANDS: dict[str, Handler] = {"apologies": apologies, "register": register}
-VERBS: dict[str, Handler] = {
-    "apologies.start": apologies,
-    "apologies.send": send,
-    "apologies.withdraw": withdraw,
-    "register.show": register_show,
+VERBS: dict[Verb, Action[Any]] = {
+    Verb.APOLOGIES_START: as_action(apologies),
+    Verb.APOLOGIES_SEND: Action(ApologiesSent, send_apologies),
+    Verb.APOLOGIES_WITHDRAW: Action(ApologiesWithdrawn, withdraw_apologies),
+    Verb.REGISTER_SHOW: Action(RegisterChoice, register_show),
 }

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
+from bot.features.people import identities
+from bot.rules.refusal import Refusal
 from bot.store.base import Store
 from bot.turns import Outcome, Turn
+from cards.payloads import Nothing, Payload
 
 
 def _nothing() -> None:
@@ -52,10 +55,37 @@ class Services:
     chats: ChatPort = field(default_factory=NoChats)
 
     def is_admin(self, turn: Turn) -> bool:
-        person = turn.person
-        ids = {i.lower() for i in (person.aad_object_id, person.email) if i}
-        return bool(ids & self.admins)
+        return bool(identities(turn.person) & self.admins)
 
 
-# A handler gets the turn and, for a typed command, the words after the command's name.
+# A typed command's handler gets the turn and the words after the command's name.
 Handler = Callable[[Services, Turn, str], Awaitable[Outcome]]
+
+P = TypeVar("P", bound=Payload)
+
+
+@dataclass(frozen=True)
+class Action(Generic[P]):
+    """A card verb's route: the payload type its data is read into, and the handler that gets it.
+
+    The data is parsed once, here at the edge; a handler sees only a typed payload, and a
+    malformed action is answered with the refusal and never reaches it.
+    """
+
+    payload: type[P]
+    handler: Callable[[Services, Turn, P], Awaitable[Outcome]]
+
+    async def run(self, services: Services, turn: Turn) -> Outcome:
+        parsed = self.payload.parse(turn.data)
+        if isinstance(parsed, Refusal):
+            return Outcome.say(parsed.message)
+        return await self.handler(services, turn, parsed)
+
+
+def as_action(command: Handler) -> Action[Nothing]:
+    """A button that does what a typed command does with no words after it."""
+
+    async def handler(services: Services, turn: Turn, payload: Nothing) -> Outcome:
+        return await command(services, turn, "")
+
+    return Action(Nothing, handler)

@@ -12,24 +12,24 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.features.base import Handler, Services
+from bot.features.base import Action, Handler, Services, as_action
+from bot.features.people import answer, officer_key, user_key, who
 from bot.rules import booking as b
 from bot.rules import nomination as n
 from bot.rules.challenge import assess
 from bot.rules.programme import Programme, SetDef
+from bot.rules.refusal import Refusal
 from bot.store.base import BookChange, ChallengeRecord, Notice
 from bot.turns import Outcome, Turn
 from cards import booking as booking_cards
 from cards import signup as signup_cards
+from cards.payloads import Commitment, Nomination, SetChoice, TeamChoice
+from cards.verbs import Verb
 from cards.views import AdminSetView, OfficerLine, SetOption, Slot, TeamView
 
 log = logging.getLogger(__name__)
 
 ADMINS_ONLY = "Only programme admins can do that."
-
-
-def who(turn: Turn) -> b.Who:
-    return b.Who(turn.person.aad_object_id, turn.person.email)
 
 
 def _slots(set_def: SetDef | None) -> tuple[Slot, ...]:
@@ -52,10 +52,6 @@ def team_view(programme: Programme, book: b.Book, team: b.Team) -> TeamView:
     )
 
 
-def _recipient(officer: b.Officer) -> str:
-    return f"user:{officer.aad_object_id}" if officer.aad_object_id else f"email:{officer.email}"
-
-
 def notices_for(
     programme: Programme, book: b.Book, effects: Sequence[b.Effect], sender: b.Who | None = None
 ) -> tuple[Notice, ...]:
@@ -68,7 +64,7 @@ def notices_for(
                 for o in team.officers:
                     notices.append(
                         Notice(
-                            _recipient(o),
+                            officer_key(o),
                             {"card": booking_cards.promoted_card(view, set_key=team.set_key)},
                             f"promoted:{team.team_id}:{o.email}",
                         )
@@ -80,7 +76,7 @@ def notices_for(
                         card = booking_cards.reminder_card(view, set_key=team.set_key)
                         notices.append(
                             Notice(
-                                _recipient(o),
+                                officer_key(o),
                                 {"card": card},
                                 f"reminded:{team.team_id}:{o.email}:{deadline.isoformat()}",
                             )
@@ -90,7 +86,7 @@ def notices_for(
                 for o in team.officers:
                     notices.append(
                         Notice(
-                            _recipient(o),
+                            officer_key(o),
                             {"card": booking_cards.lapsed_card(view)},
                             f"lapsed:{team.team_id}:{o.email}",
                         )
@@ -107,7 +103,7 @@ def notices_for(
                             set_key=team.set_key,
                         )
                         notices.append(
-                            Notice(_recipient(o), {"card": card}, f"nominated:{team.team_id}:{o.email}")
+                            Notice(officer_key(o), {"card": card}, f"nominated:{team.team_id}:{o.email}")
                         )
             case _:
                 pass
@@ -128,7 +124,7 @@ def _deciding(
     return change
 
 
-def _answer(programme: Programme, result: BookChange) -> dict[str, Any]:
+def _result_card(programme: Programme, result: BookChange) -> dict[str, Any]:
     """The card that answers the sender, from the first effect that concerns them."""
     for effect in result.effects:
         match effect:
@@ -136,21 +132,33 @@ def _answer(programme: Programme, result: BookChange) -> dict[str, Any]:
                 return signup_cards.placed_card(team_view(programme, result.book, team))
             case b.Withdrawn(team=team):
                 return booking_cards.withdrawn_card(team_view(programme, result.book, team))
-            case b.Refused(message=message, team=team):
-                if team is not None and effect.code in ("council_in_set", "council_in_series"):
-                    message = f"{message} Your council {b.standing(result.book, team)}."
+            case b.Refused(message=message):
+                # The rules' message already says where the council stands: it is not repeated.
                 return signup_cards.refused_card(message)
             case _:
                 pass
     return signup_cards.refused_card("Nothing was changed.")
 
 
-def _reply(turn: Turn, card: dict[str, Any]) -> Outcome:
-    # A button's answer replaces its card; typed text gets a new message.
-    return Outcome(card=card) if turn.verb else Outcome.show(card)
+def booking_refusal(book: b.Book, person: b.Who, set_key: str) -> Refusal | None:
+    """Why the person's council cannot book this set, known before they fill in the form: a team
+    of theirs already holds a place elsewhere in the series (the rules refuse it on submission)."""
+    team = next((t for t in book.teams if t.active and t.officer(person) is not None), None)
+    if team is None or team.set_key == set_key:
+        return None
+    if book.one_team_per_series:
+        return Refusal(f"{team.council_name} {b.standing(book, team)}. A council holds one team in "
+                       "this series.")
+    return Refusal(f"You are already in a team that {b.standing(book, team)}.")
 
 
-async def _options(services: Services, programme: Programme) -> list[SetOption]:
+def _held(book: b.Book, person: b.Who, set_key: str) -> str | None:
+    team = next((t for t in book.teams if t.active and t.set_key == set_key
+                 and t.officer(person) is not None), None)
+    return None if team is None else f"{team.council_name} {b.standing(book, team)}."
+
+
+async def _options(services: Services, programme: Programme, person: b.Who) -> list[SetOption]:
     options: list[SetOption] = []
     for series in programme.series:
         book = await services.store.book(series.key)
@@ -158,6 +166,7 @@ async def _options(services: Services, programme: Programme) -> list[SetOption]:
             if set_def.booking != "open":
                 continue
             confirmed = len(book.confirmed(set_def.key))
+            refusal = booking_refusal(book, person, set_def.key)
             options.append(
                 SetOption(
                     set_def.key,
@@ -167,6 +176,8 @@ async def _options(services: Services, programme: Programme) -> list[SetOption]:
                     max(0, set_def.capacity - confirmed),
                     len(book.waitlist(set_def.key)),
                     series.policy,
+                    held=_held(book, person, set_def.key),
+                    refused=refusal.message if refusal else None,
                 )
             )
     return options
@@ -174,7 +185,7 @@ async def _options(services: Services, programme: Programme) -> list[SetOption]:
 
 async def start(services: Services, turn: Turn, args: str) -> Outcome:
     programme = await services.store.programme()
-    return _reply(turn, signup_cards.open_sets_card(await _options(services, programme)))
+    return answer(turn, signup_cards.open_sets_card(await _options(services, programme, who(turn))))
 
 
 async def _pending_commitment(services: Services, turn: Turn, set_key: str) -> tuple[b.Book, b.Team] | None:
@@ -185,20 +196,23 @@ async def _pending_commitment(services: Services, turn: Turn, set_key: str) -> t
     return None
 
 
-async def choose(services: Services, turn: Turn, args: str) -> Outcome:
-    set_key = str(turn.data.get(n.SET_KEY, ""))
+async def choose(services: Services, turn: Turn, choice: SetChoice) -> Outcome:
+    set_key = choice.set_key
     programme = await services.store.programme()
-    option = next((o for o in await _options(services, programme) if o.key == set_key), None)
+    option = next((o for o in await _options(services, programme, who(turn)) if o.key == set_key), None)
     if option is None:
-        return _reply(turn, signup_cards.refused_card("That set is not open for booking."))
+        return answer(turn, signup_cards.refused_card("That set is not open for booking."))
     mine = await _pending_commitment(services, turn, set_key)
     if mine is not None:
         book, team = mine
         officer = team.officer(who(turn))
         view = team_view(programme, book, team)
         if officer is not None and officer.committed_at is None:
-            return _reply(turn, signup_cards.commit_card(view, set_key=set_key))
-        return _reply(turn, signup_cards.placed_card(view))
+            return answer(turn, signup_cards.commit_card(view, set_key=set_key))
+        return answer(turn, signup_cards.placed_card(view))
+    if option.refused is not None:
+        # Said now, not after the whole form has been filled in.
+        return answer(turn, signup_cards.refused_card(option.refused))
     series = programme.series_by_key(programme.set_by_key(set_key).series_key)  # type: ignore[union-attr]
     values = {
         n.SET_KEY: set_key,
@@ -206,32 +220,33 @@ async def choose(services: Services, turn: Turn, args: str) -> Outcome:
         n.OFFICER_NAME: turn.person.name,
         n.OFFICER_EMAIL: turn.person.email or "",
     }
-    return _reply(
+    return answer(
         turn,
         signup_cards.signup_form_card(option=option, theme=series.theme if series else "", values=values),
     )
 
 
-async def submit(services: Services, turn: Turn, args: str) -> Outcome:
-    form = n.from_card_data(turn.data)
+async def _nominate(services: Services, turn: Turn, nomination: Nomination, *, refining: bool) -> Outcome:
+    form = nomination.form
     programme = await services.store.programme()
     set_def = programme.set_by_key(form.set_key)
     series = programme.series_by_key(set_def.series_key) if set_def else None
-    option = next((o for o in await _options(services, programme) if o.key == form.set_key), None)
+    option = next((o for o in await _options(services, programme, who(turn)) if o.key == form.set_key),
+                  None)
     if set_def is None or series is None or option is None:
-        return _reply(turn, signup_cards.refused_card("That set is not open for booking."))
+        return answer(turn, signup_cards.refused_card("That set is not open for booking."))
     values = n.to_card_data(form)
     errors = n.validate(form, series, programme.allowed_domains, signed_email=turn.person.email)
     guidance = assess(form.answers)
-    if errors or (guidance and turn.verb == "signup.refine"):
-        return _reply(
+    if errors or (guidance and refining):
+        return answer(
             turn,
             signup_cards.signup_form_card(
                 option=option, theme=series.theme, values=values, errors=errors, guidance=guidance
             ),
         )
-    if guidance and str(turn.data.get("accept_as_is", "")) != "true":
-        return _reply(
+    if guidance and not nomination.accept_as_is:
+        return answer(
             turn,
             signup_cards.signup_form_card(
                 option=option, theme=series.theme, values=values, guidance=guidance
@@ -260,28 +275,31 @@ async def submit(services: Services, turn: Turn, args: str) -> Outcome:
     if result.notices:
         services.kick()
     log.info("nomination decided", extra={"effects": [type(e).__name__ for e in result.effects]})
-    return _reply(turn, _answer(programme, result))
+    return answer(turn, _result_card(programme, result))
 
 
-async def refine(services: Services, turn: Turn, args: str) -> Outcome:
-    return await submit(services, turn, args)
+async def submit(services: Services, turn: Turn, nomination: Nomination) -> Outcome:
+    return await _nominate(services, turn, nomination, refining=False)
 
 
-async def commit(services: Services, turn: Turn, args: str) -> Outcome:
-    set_key = str(turn.data.get(n.SET_KEY, ""))
+async def refine(services: Services, turn: Turn, nomination: Nomination) -> Outcome:
+    return await _nominate(services, turn, nomination, refining=True)
+
+
+async def commit(services: Services, turn: Turn, commitment: Commitment) -> Outcome:
+    set_key = commitment.set_key
     programme = await services.store.programme()
     mine = await _pending_commitment(services, turn, set_key)
     if mine is None:
-        return _reply(turn, signup_cards.refused_card("You are not named on a team in that set."))
+        return answer(turn, signup_cards.refused_card("You are not named on a team in that set."))
     book, team = mine
-    ticked = {k: str(turn.data.get(k, "")).lower() == "true" for k in (n.COMMIT, n.GROUND_RULES)}
     errors = []
-    if not ticked[n.COMMIT]:
+    if not commitment.commit:
         errors.append(n.FieldError(n.COMMIT, "Please commit to attend every session."))
-    if not ticked[n.GROUND_RULES]:
+    if not commitment.ground_rules:
         errors.append(n.FieldError(n.GROUND_RULES, "Please agree to the ground rules."))
     if errors:
-        return _reply(
+        return answer(
             turn, signup_cards.commit_card(team_view(programme, book, team), set_key=set_key, errors=errors)
         )
     event = b.Commit(set_key, who(turn), turn.now)
@@ -290,7 +308,7 @@ async def commit(services: Services, turn: Turn, args: str) -> Outcome:
     )
     if result.notices:
         services.kick()
-    return _reply(turn, _answer(programme, result))
+    return answer(turn, _result_card(programme, result))
 
 
 async def my_sets(services: Services, turn: Turn, args: str) -> Outcome:
@@ -300,7 +318,7 @@ async def my_sets(services: Services, turn: Turn, args: str) -> Outcome:
         series_key = await services.store.series_of_team(team.team_id)
         if series_key:
             views.append(team_view(programme, await services.store.book(series_key), team))
-    return _reply(turn, booking_cards.my_sets_card(views))
+    return answer(turn, booking_cards.my_sets_card(views))
 
 
 async def _own_team(services: Services, turn: Turn, team_id: str) -> tuple[Programme, b.Book, b.Team] | None:
@@ -318,23 +336,23 @@ async def withdraw(services: Services, turn: Turn, args: str) -> Outcome:
         own = await _own_team(services, turn, active[0].team_id)
         if own is not None:
             programme, book, team = own
-            return _reply(turn, booking_cards.withdraw_confirm_card(team_view(programme, book, team)))
+            return answer(turn, booking_cards.withdraw_confirm_card(team_view(programme, book, team)))
     return await my_sets(services, turn, args)
 
 
-async def withdraw_ask(services: Services, turn: Turn, args: str) -> Outcome:
-    own = await _own_team(services, turn, str(turn.data.get("team_id", "")))
+async def withdraw_ask(services: Services, turn: Turn, choice: TeamChoice) -> Outcome:
+    own = await _own_team(services, turn, choice.team_id)
     if own is None:
-        return _reply(turn, signup_cards.refused_card("You can withdraw only a team you are an officer of."))
+        return answer(turn, signup_cards.refused_card("You can withdraw only a team you are an officer of."))
     programme, book, team = own
-    return _reply(turn, booking_cards.withdraw_confirm_card(team_view(programme, book, team)))
+    return answer(turn, booking_cards.withdraw_confirm_card(team_view(programme, book, team)))
 
 
-async def withdraw_confirm(services: Services, turn: Turn, args: str) -> Outcome:
-    team_id = str(turn.data.get("team_id", ""))
+async def withdraw_confirm(services: Services, turn: Turn, choice: TeamChoice) -> Outcome:
+    team_id = choice.team_id
     series_key = await services.store.series_of_team(team_id)
     if series_key is None:
-        return _reply(turn, signup_cards.refused_card("You can withdraw only a team you are an officer of."))
+        return answer(turn, signup_cards.refused_card("You can withdraw only a team you are an officer of."))
     programme = await services.store.programme()
     # The rules refuse anyone who is not an officer of that team, whatever the card said.
     event = b.Withdraw(team_id, who(turn), turn.now)
@@ -342,7 +360,7 @@ async def withdraw_confirm(services: Services, turn: Turn, args: str) -> Outcome
     if result.notices:
         services.kick()
     log.info("withdrawal decided", extra={"effects": [type(e).__name__ for e in result.effects]})
-    return _reply(turn, _answer(programme, result))
+    return answer(turn, _result_card(programme, result))
 
 
 async def admin_views(services: Services) -> list[AdminSetView]:
@@ -370,7 +388,7 @@ async def admin_views(services: Services) -> list[AdminSetView]:
 async def sets(services: Services, turn: Turn, args: str) -> Outcome:
     if not services.is_admin(turn):
         return Outcome.say(ADMINS_ONLY)
-    return _reply(turn, booking_cards.admin_sets_card(await admin_views(services)))
+    return answer(turn, booking_cards.admin_sets_card(await admin_views(services)))
 
 
 def booking_event(book: b.Book, set_key: str, opening: bool) -> b.Event:
@@ -381,43 +399,53 @@ def booking_event(book: b.Book, set_key: str, opening: bool) -> b.Event:
     return b.Reopen(set_key) if state and state.booking == "closed" else b.Open(set_key)
 
 
-async def _admins_set(services: Services, turn: Turn) -> tuple[Programme, SetDef] | Outcome:
+async def _admins_set(services: Services, turn: Turn,
+                      choice: SetChoice) -> tuple[Programme, SetDef] | Refusal:
     """The set that an admin's card action names; a refusal for anyone else or an unknown set."""
     if not services.is_admin(turn):
-        return Outcome.say(ADMINS_ONLY)
+        return Refusal(ADMINS_ONLY)
     programme = await services.store.programme()
-    set_def = programme.set_by_key(str(turn.data.get(n.SET_KEY, "")))
+    set_def = programme.set_by_key(choice.set_key)
     if set_def is None:
-        return Outcome.say("That set does not exist.")
+        return Refusal("That set does not exist.")
     return programme, set_def
 
 
-async def set_booking(services: Services, turn: Turn, opening: bool) -> Outcome:
-    found = await _admins_set(services, turn)
-    if isinstance(found, Outcome):
-        return found
-    programme, set_def = found
-    set_key = set_def.key
-    event = booking_event(await services.store.book(set_def.series_key), set_key, opening)
-    result = await services.store.change_book(set_def.series_key, _deciding(programme, event, None), turn.now)
+async def change_booking(services: Services, set_def: SetDef, *, opening: bool,
+                         now: datetime) -> Refusal | None:
+    """Open, reopen or close a set's booking (the admin card and `als booking`); why not, if not."""
+    programme = await services.store.programme()
+    event = booking_event(await services.store.book(set_def.series_key), set_def.key, opening)
+    result = await services.store.change_book(set_def.series_key, _deciding(programme, event, None), now)
     if result.notices:
         services.kick()
-    log.info("booking changed", extra={"set": set_key, "effects": [type(e).__name__ for e in result.effects]})
-    return _reply(turn, booking_cards.admin_sets_card(await admin_views(services)))
+    log.info("booking changed",
+             extra={"set": set_def.key, "effects": [type(e).__name__ for e in result.effects]})
+    refused = next((e for e in result.effects if isinstance(e, b.Refused)), None)
+    return Refusal(refused.message) if refused else None
 
 
-async def open_booking(services: Services, turn: Turn, args: str) -> Outcome:
-    return await set_booking(services, turn, opening=True)
+async def _set_booking(services: Services, turn: Turn, choice: SetChoice, *, opening: bool) -> Outcome:
+    found = await _admins_set(services, turn, choice)
+    if isinstance(found, Refusal):
+        return Outcome.say(found.message)
+    _, set_def = found
+    await change_booking(services, set_def, opening=opening, now=turn.now)
+    return answer(turn, booking_cards.admin_sets_card(await admin_views(services)))
 
 
-async def close_booking(services: Services, turn: Turn, args: str) -> Outcome:
-    return await set_booking(services, turn, opening=False)
+async def open_booking(services: Services, turn: Turn, choice: SetChoice) -> Outcome:
+    return await _set_booking(services, turn, choice, opening=True)
 
 
-async def create_meetings(services: Services, turn: Turn, args: str) -> Outcome:
-    found = await _admins_set(services, turn)
-    if isinstance(found, Outcome):
-        return found
+async def close_booking(services: Services, turn: Turn, choice: SetChoice) -> Outcome:
+    return await _set_booking(services, turn, choice, opening=False)
+
+
+async def create_meetings(services: Services, turn: Turn, choice: SetChoice) -> Outcome:
+    found = await _admins_set(services, turn, choice)
+    if isinstance(found, Refusal):
+        return Outcome.say(found.message)
     _, set_def = found
     if services.meetings is None:
         return Outcome.say(
@@ -426,7 +454,7 @@ async def create_meetings(services: Services, turn: Turn, args: str) -> Outcome:
             "GRAPH_TEAMS_APP_ID (see the README), or run `als meetings create` where they are set."
         )
     # Graph takes longer than Teams waits for a card's answer: answer now, report when done.
-    services.meetings.create(set_def.key, f"user:{turn.person.aad_object_id}")
+    services.meetings.create(set_def.key, user_key(turn.person.aad_object_id or ""))
     return Outcome.say(
         f"Creating the Teams meetings for {set_def.name}. I will tell you here when it is done."
     )
@@ -452,16 +480,16 @@ COMMANDS: dict[str, Handler] = {
     "withdraw": withdraw,
     "sets": sets,
 }
-VERBS: dict[str, Handler] = {
-    "signup.start": start,
-    "signup.choose": choose,
-    "signup.submit": submit,
-    "signup.refine": refine,
-    "signup.commit": commit,
-    "mysets": my_sets,
-    "withdraw.ask": withdraw_ask,
-    "withdraw.confirm": withdraw_confirm,
-    "booking.open": open_booking,
-    "booking.close": close_booking,
-    "meetings.create": create_meetings,
+VERBS: dict[Verb, Action[Any]] = {
+    Verb.SIGNUP_START: as_action(start),
+    Verb.SIGNUP_CHOOSE: Action(SetChoice, choose),
+    Verb.SIGNUP_SUBMIT: Action(Nomination, submit),
+    Verb.SIGNUP_REFINE: Action(Nomination, refine),
+    Verb.SIGNUP_COMMIT: Action(Commitment, commit),
+    Verb.MY_SETS: as_action(my_sets),
+    Verb.WITHDRAW_ASK: Action(TeamChoice, withdraw_ask),
+    Verb.WITHDRAW_CONFIRM: Action(TeamChoice, withdraw_confirm),
+    Verb.BOOKING_OPEN: Action(SetChoice, open_booking),
+    Verb.BOOKING_CLOSE: Action(SetChoice, close_booking),
+    Verb.MEETINGS_CREATE: Action(SetChoice, create_meetings),
 }

@@ -283,10 +283,11 @@ Effect = (
     | BookingChanged
     | Refused
 )
-Outcome = tuple[Book, tuple[Effect, ...]]
+# What a booking rule decides: the new state of the series's booking, and what follows from it.
+BookDecision = tuple[Book, tuple[Effect, ...]]
 
 
-def decide(book: Book, event: Event) -> Outcome:
+def decide(book: Book, event: Event) -> BookDecision:
     """The new state of the series' booking and what to tell whom; `book` is never changed."""
     match event:
         case Nominate():
@@ -314,11 +315,11 @@ def standing(book: Book, team: Team) -> str:
     return f"{team.status} from {name}"
 
 
-def _refuse(book: Book, code: RefusalCode, message: str, team: Team | None = None) -> Outcome:
+def _refuse(book: Book, code: RefusalCode, message: str, team: Team | None = None) -> BookDecision:
     return book, (Refused(code, message, team),)
 
 
-def _nominate(book: Book, event: Nominate) -> Outcome:
+def _nominate(book: Book, event: Nominate) -> BookDecision:
     _aware(event.at)
     repeat = next((t for t in book.teams if t.idempotency_key == event.idempotency_key), None)
     if repeat is not None and repeat.active:
@@ -424,7 +425,7 @@ def _place(team: Team, set_state: SetState, at: datetime) -> Team:
     return replace(team, status="confirmed", placed_at=at, deadline=deadline, reminded_at=None)
 
 
-def _commit(book: Book, event: Commit) -> Outcome:
+def _commit(book: Book, event: Commit) -> BookDecision:
     _aware(event.at)
     team = next(
         (t for t in book.teams if t.active and t.set_key == event.set_key and t.officer(event.by)),
@@ -449,7 +450,7 @@ def _commit(book: Book, event: Commit) -> Outcome:
     return book, (Committed(updated, officer.email),)
 
 
-def _withdraw(book: Book, event: Withdraw) -> Outcome:
+def _withdraw(book: Book, event: Withdraw) -> BookDecision:
     _aware(event.at)
     team = book.team(event.team_id)
     if team is None or team.officer(event.by) is None:
@@ -464,7 +465,7 @@ def _withdraw(book: Book, event: Withdraw) -> Outcome:
     return book, (Withdrawn(updated), *promotions)
 
 
-def _expire(book: Book, now: datetime) -> Outcome:
+def _expire(book: Book, now: datetime) -> BookDecision:
     _aware(now)
     effects: list[Effect] = []
     for set_state in book.sets:
@@ -506,7 +507,7 @@ def _promote(book: Book, set_key: str, at: datetime) -> tuple[Book, list[Effect]
     return book, effects
 
 
-def _booking(book: Book, event: Open | Close | Reopen) -> Outcome:
+def _booking(book: Book, event: Open | Close | Reopen) -> BookDecision:
     set_state = book.set_state(event.set_key)
     if set_state is None:
         return _refuse(book, "unknown_set", "That set does not exist.")
@@ -529,7 +530,7 @@ def _booking(book: Book, event: Open | Close | Reopen) -> Outcome:
     return book, (BookingChanged(set_state.key, after),)
 
 
-def _resize(book: Book, event: Resize) -> Outcome:
+def _resize(book: Book, event: Resize) -> BookDecision:
     set_state = book.set_state(event.set_key)
     if set_state is None:
         return _refuse(book, "unknown_set", "That set does not exist.")
