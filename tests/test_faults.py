@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapter import replies
 from bot.attendance_collect import collect_session
+from bot.router import TOO_LARGE
 from bot.store.sql import SqlStore
 from graph.client import RetryPolicy, StaticTokenCredential, open_client
 from graph.settings import GraphSettings
@@ -97,7 +97,7 @@ async def test_connector_faults_at_30_percent_never_fail_a_turn_or_vanish(
         assert reply.status == 201
         teams.connector_faults.clear()
     calls = await teams.wait_for_calls(len(users) * 2 + injected[429] + injected[503] + injected[413])
-    told_too_large = sum(c.text == replies.TOO_LARGE for c in calls)
+    told_too_large = sum(c.text == TOO_LARGE for c in calls)
     assert told_too_large == injected[413]
     helped = {c.conversation_id for c in calls if c.cards and "What I can do" in str(c.cards)}
     blocked = injected[403]

@@ -18,9 +18,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.adapter import replies
 from bot.adapter.teams import DONE_BEFORE, TRY_AGAIN
 from bot.adapter.web import AUTH, STORE
+from bot.router import TOO_LARGE
 from bot.rules.booking import Who
 from bot.store.once import TURN
 from tests.conftest import RunningBot, start_bot
@@ -301,7 +301,7 @@ async def test_a_reply_too_large_for_teams_is_replaced_by_a_short_explanation(
     reply = await teams.send(bot.messages, teams.message(officer, "help"))
     assert reply.status == 201
     refused, told = teams.calls
-    assert refused.cards and told.text == replies.TOO_LARGE
+    assert refused.cards and told.text == TOO_LARGE
 
 
 async def test_a_429_is_waited_for_once_and_a_403_is_dropped_without_failing_the_turn(

@@ -4,8 +4,8 @@ The connector answers a reply with 429 (slow down, with `Retry-After`), a 5xx (a
 has retried), 403 (the person blocked the bot, or it was removed from the chat) or 413 (the message
 is larger than Teams accepts). Each has one treatment:
 
-- 413, or a card over Teams' size budget before it is even sent: the person is told, in a short
-  text, that the answer was too large, and what to do instead;
+- 413: the person is told, in a short text, that the answer was too large, and what to do
+  instead (the router keeps cards within `cards.budget` already: this is for what slips past);
 - 429 with a short `Retry-After`: waited for once within the turn; longer, or a 5xx or a broken
   connection: the reply is re-routed to the outbox, which the courier delivers with back-off
   (the turn's work is committed; the person gets the answer a little later, not never);
@@ -17,35 +17,20 @@ is larger than Teams accepts). Each has one treatment:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.router import TOO_LARGE
 from bot.store.base import Notice, Store
 from bot.store.outage import unreachable
 from bot.turns import Reply
 
 log = logging.getLogger(__name__)
 
-# Teams refuses a message over about 100 KB counted as UTF-16 (MessageSizeTooBig); a margin below
-# it leaves room for the envelope the connector adds.
-MAX_MESSAGE_UTF16_BYTES = 90_000
 MAX_RETRY_AFTER_IN_TURN = 2.0
-TOO_LARGE = (
-    "That answer was too large for Teams to show. The programme team can export the full "
-    "details (als export); ask me for a smaller part, or try again later."
-)
-
-
-def utf16_size(payload: Any) -> int:
-    return len(json.dumps(payload, ensure_ascii=False).encode("utf-16-le", "surrogatepass"))
-
-
-def fits(reply: Reply) -> bool:
-    return utf16_size(reply.card if reply.card is not None else reply.text or "") <= MAX_MESSAGE_UTF16_BYTES
 
 
 def status_of(error: BaseException) -> int | None:
@@ -90,11 +75,6 @@ async def send_all(
     chat the courier cannot reach, e.g. a stranger's without a saved conversation)."""
     sent = Sent()
     for index, reply in enumerate(replies):
-        if not fits(reply):
-            log.warning("reply too large for Teams",
-                        extra={"utf16_bytes": utf16_size(reply.card or reply.text)})
-            sent.too_large += 1
-            reply = Reply(text=TOO_LARGE)
         outcome = await _send_one(reply, send, sleep)
         if outcome == "too large" and reply.text != TOO_LARGE:
             sent.too_large += 1
