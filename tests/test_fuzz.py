@@ -82,10 +82,13 @@ def _set(activity: dict[str, Any], path: str, value: Any, *, delete: bool = Fals
             node[last] = value
 
 
+SECRET = "FUZZ-CONFIDENTIAL-CHALLENGE"
+
+
 def _data_for(verb: str, user: User, set_key: str) -> dict[str, Any]:
     if verb in (Verb.SIGNUP_SUBMIT, Verb.SIGNUP_REFINE):
         return {**form(user, f"Council {user.name}", set_key=set_key or "adaptation-wed"),
-                "submission_id": f"fuzz-{verb}"}
+                "submission_id": f"fuzz-{verb}", "challenge_text": f"{SECRET} in a few lines."}
     return {"set_key": set_key, "team_id": "t-1", "session": 1, "number": 2, "team": "t-1",
             "officer": user.email, "order": "a,b", "minutes": 3}
 
@@ -118,25 +121,33 @@ def activities(draw: st.DrawFn, teams: TeamsStandIn) -> dict[str, Any]:
 
 
 class Findings(logging.Handler):
-    """Records every record at ERROR or with a traceback: each one is a failure found."""
+    """Keeps every record at ERROR or with a traceback (each one a failure found), and whether a
+    person's confidential text reached the log at any level."""
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
+        super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+        self.leaks: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        if record.levelno >= logging.ERROR or record.exc_info:
+            self.records.append(record)
+        if SECRET in f"{record.getMessage()} {record.__dict__}":
+            self.leaks.append(record.getMessage())
 
 
 @pytest.fixture
 async def fuzzed(bot: RunningBot) -> AsyncIterator[tuple[RunningBot, Findings]]:
     await bot.app[STORE].save_programme(programme(), datetime.now(UTC))
     findings = Findings()
-    logging.getLogger().addHandler(findings)
+    root = logging.getLogger()
+    level, root.level = root.level, logging.DEBUG
+    root.addHandler(findings)
     try:
         yield bot, findings
     finally:
-        logging.getLogger().removeHandler(findings)
+        root.removeHandler(findings)
+        root.setLevel(level)
 
 
 def _check(status: int, body: Any, activity: dict[str, Any]) -> None:
@@ -174,5 +185,6 @@ async def test_fuzzed_activities_are_answered_cleanly_and_the_booking_holds(
 
     await loop.run_in_executor(None, one)
     assert not findings.records, [f"{r.getMessage()} {r.exc_info}" for r in findings.records[:3]]
+    assert findings.leaks == []
     assert await booking_problems(bot.app[STORE]) == []
     print(f"\nfuzz: {len(sent)} signed activities, answers {sorted(set(sent))}")

@@ -326,3 +326,37 @@ async def test_a_reply_the_connector_cannot_take_now_goes_to_the_outbox(
     # The courier delivers it from the outbox (kicked at once; the stand-in now accepts it).
     refused, delivered = await teams.wait_for_calls(2)
     assert refused.cards == delivered.cards and delivered.conversation_id == refused.conversation_id
+
+
+# Issue 15: de-duplication costs no database round trip when nothing changed.
+
+
+async def test_dedup_costs_no_round_trip_unless_something_changed(
+    booked: RunningBot, teams: TeamsStandIn
+) -> None:
+    import sqlalchemy as sa
+
+    statements: list[str] = []
+    engine = booked.app[STORE].engine  # type: ignore[attr-defined]
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        alex = officer_of(20)
+        await teams.send(booked.messages, teams.installed(alex))  # the chat and e-mail are known
+        shown = teams.card_action(alex, "help")
+        statements.clear()
+        first = await teams.send(booked.messages, shown)
+        assert not [s for s in statements if "processed_activity" in s]  # a read-only turn: no marker
+        statements.clear()
+        again = await teams.send(booked.messages, shown)  # Teams re-sends it
+        assert again.body == first.body and statements == []  # answered from memory
+        nominated = teams.card_action(alex, "signup.submit", form(alex, "Leeds City Council"))
+        statements.clear()
+        await teams.send(booked.messages, nominated)
+        marks = [s for s in statements if "processed_activity" in s]
+        assert len(marks) == 2  # the marker inside the work's transaction, and the answer recorded
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", seen)
