@@ -84,7 +84,7 @@ async def test_connector_faults_at_30_percent_never_fail_a_turn_or_vanish(
     bot: RunningBot, teams: TeamsStandIn
 ) -> None:
     chance = random.Random(14)
-    users = [User(f"d0000000-0000-4000-8000-{i:012d}", f"Officer {i}", f"o{i}@leeds.gov.uk") for i in range(30)]
+    users = [User(f"d0000000-0000-4000-8000-{i:012d}", f"Officer {i}", f"o{i}@leeds.gov.uk") for i in range(20)]
     for user in users:  # each opens the personal chat first, so a re-routed reply can be delivered
         await teams.send(bot.messages, teams.installed(user))
     injected: Counter[int] = Counter()

@@ -9,7 +9,8 @@ transaction that the turn commits (`SqlStore.write`) inserts the marker as its f
 - the marker commits if and only if the work commits, so a crash before the commit leaves neither,
   and the re-send does the work; a crash after it leaves both, and the re-send is told it is done;
 - a turn that writes nothing (help, a card that only shows something) writes no marker and costs
-  no database round trip; doing it again for a re-send changes nothing;
+  no database round trip; doing it again for a re-send changes nothing (at worst its reply is
+  shown twice, when the re-send reaches another instance);
 - two instances given the same re-send: PostgreSQL's unique index makes the second insert wait
   for the first transaction; if that commits, the second finds the marker and rolls its work
   back (`AlreadyDone`), if it rolls back the second goes ahead. SQLite has one writer anyway.
