@@ -33,14 +33,27 @@ class Bot:
     cwd: Path
     port: int
     process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    def warnings(self) -> list[str]:
+        """The log lines at WARNING or above of every start, for a failing test to show."""
+        lines: list[str] = []
+        for n in range(1, self.starts + 1):
+            text = (self.cwd / f"serve-{n}.log").read_text(errors="replace")
+            lines += [f"start {n}: {line}" for line in text.splitlines()
+                      if "WARNING" in line or "ERROR" in line]
+        return lines
 
     @property
     def messages(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/messages"
 
     async def start(self) -> None:
+        self.starts += 1
+        log = (self.cwd / f"serve-{self.starts}.log").open("wb")
         self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)],
-                                        cwd=self.cwd, env=self.env, stderr=subprocess.DEVNULL)
+                                        cwd=self.cwd, env=self.env, stderr=log)
+        log.close()
         await asyncio.to_thread(_wait_ready, f"http://127.0.0.1:{self.port}/readyz", self.process)
 
     def kill(self) -> None:
