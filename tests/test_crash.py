@@ -76,6 +76,12 @@ async def _send_all(teams: TeamsStandIn, url: str, activities: list[dict[str, An
     return answers
 
 
+def _value(answer: str) -> str:
+    body = json.loads(answer)
+    value = body.get("value") if isinstance(body, dict) else None
+    return value if isinstance(value, str) else json.dumps(value)[:200]
+
+
 def _said(answer: str) -> str:
     """What an answer told the officer: "placed", "waiting", "done" (a re-send of work already
     committed) or "other" (a refusal or a request to try again, after which they press again)."""
@@ -104,6 +110,7 @@ async def test_a_sigkill_mid_burst_loses_no_nomination(
     after = await _send_all(teams, bot.messages, activities)  # Teams re-sends; answered ones too
     assert len(after) == NOMINATIONS, f"{NOMINATIONS - len(after)} re-sends got no answer"
     others = {i: a for i, a in after.items() if _said(a) == "other"}
+    refusals = sorted({_value(a)[:90] for a in others.values()})
     pressed_again = 0
     for _ in range(3):  # told to try again (or refused for a passing reason): they press again
         if not others:
@@ -133,7 +140,7 @@ async def test_a_sigkill_mid_burst_loses_no_nomination(
                 assert f"number {position} " in before[i].lower(), (i, position)
     print(f"\ncrash mid-burst: {len(before)} answered before SIGKILL, {NOMINATIONS - len(before)} "
           f"re-sent after restart ({pressed_again} pressed again after a refusal); lost {len(lost)}, "
-          f"doubled {len(doubled)}, half-written {len(half)}")
+          f"doubled {len(doubled)}, half-written {len(half)}; refusals: {refusals or 'none'}")
     assert (lost, doubled, half) == ([], [], []), ([after[i][:300] for i in lost[:3]], bot.warnings()[:10])
     assert await booking_problems(store) == []
     assert len(book.confirmed(SET_KEY)) == 6
