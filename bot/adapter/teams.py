@@ -27,10 +27,12 @@ from bot.turns import Chat, Kind, Outcome, Person, Reply, Turn
 
 log = logging.getLogger(__name__)
 
-# Teams re-sends within minutes; ten thousand activities is minutes of a booking rush on one
-# instance, and a re-send that falls out of the window is caught by the store's marker instead.
-WINDOW_SIZE = 10_000
-WINDOW_BODY_LIMIT = 8_000  # characters of an invoke answer kept in memory (bounds the window's size)
+# Teams re-sends within seconds to minutes. The window holds the latest activities with their
+# invoke answers (a few KB each: 2,000 of them cost about 8 MB, measured by tests/test_soak.py); a
+# re-send that has fallen out of it is caught by the store's marker instead, or, if its turn
+# changed nothing, simply done again.
+WINDOW_SIZE = 2_000
+WINDOW_BODY_LIMIT = 8_000  # characters of an invoke answer kept in memory; a larger one is not
 REPEAT_WAIT_SECONDS = 10.0
 STILL_WORKING = "I am still working on that; it will not be done twice."
 DONE_BEFORE = "That was done already (Teams sent it twice)."
