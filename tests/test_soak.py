@@ -86,14 +86,22 @@ async def test_mixed_traffic_for_a_while_stays_clean(served: tuple[Bot, SqlStore
                     errors.append(f"{r.status} {text[:120]}")
             await asyncio.sleep(0.02)  # moderate, steady: about half the machine
 
+    rss: dict[int, int] = {}
+
+    async def sample() -> None:
+        while time.monotonic() - started < SECONDS:
+            rss[int((time.monotonic() - started) // WINDOW)] = bot.rss_kib()
+            await asyncio.sleep(WINDOW / 2)
+
     async with aiohttp.ClientSession() as session:
-        await asyncio.gather(*(client(session, c) for c in range(CLIENTS)))
+        await asyncio.gather(sample(), *(client(session, c) for c in range(CLIENTS)))
     rss_end = bot.rss_kib()
     windows: dict[int, list[float]] = {}
     for when, seconds in timings:
         windows.setdefault(int(when // WINDOW), []).append(seconds)
     lines = [f"  {w * WINDOW:>4.0f}-{(w + 1) * WINDOW:<4.0f}s  {len(v):>5} answers  "
-             f"p50 {statistics.median(v) * 1000:6.1f} ms  p95 {sorted(v)[int(len(v) * 0.95)] * 1000:6.1f} ms"
+             f"p50 {statistics.median(v) * 1000:6.1f} ms  p95 {sorted(v)[int(len(v) * 0.95)] * 1000:6.1f} ms  "
+             f"RSS {rss.get(w, rss_end) / 1024:6.1f} MiB"
              for w, v in sorted(windows.items())]
     print(f"\nsoak: {len(timings)} requests in {SECONDS:.0f} s, {len(errors)} error answers; "
           f"RSS {rss_start / 1024:.1f} MiB at start, {rss_end / 1024:.1f} MiB at end\n" + "\n".join(lines))
