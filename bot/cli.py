@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_environment, load_settings
@@ -242,6 +243,148 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return _with_store(settings, work)
 
 
+# Evaluation report, erasure and retention (issue 13) ------------------------------------------
+
+def _evaluation_settings() -> Any:
+    from bot.features.evaluation import EvaluationSettings, configure
+
+    settings = EvaluationSettings.from_env(load_environment())
+    configure(settings)
+    return settings
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.report.figures import series_report
+    from bot.report.render import set_lines, write_report
+
+    try:
+        rules = _evaluation_settings()
+    except ConfigError as error:
+        print(f"als: configuration error: {error}", file=sys.stderr)
+        return 2
+
+    async def work(store: SqlStore) -> int:
+        try:
+            report = await series_report(store, args.series, datetime.now(UTC), min_answers=rules.min_answers)
+        except KeyError:
+            known = ", ".join(s.key for s in (await store.programme()).series) or "none loaded"
+            print(f"als: no series {args.series!r} (series: {known})", file=sys.stderr)
+            return 2
+        for line in set_lines(report.sets):
+            print(line)
+        for path in write_report(report, Path(args.out)):
+            print(f"wrote {path}")
+        return 0
+
+    return _with_store(settings, work)
+
+
+def _print_scrubbed(scrubbed: Any, *, would: bool) -> None:
+    verb = "would go" if would else "erased"
+    if not scrubbed.counts:
+        print(f"  nothing {'would go' if would else 'to erase'}")
+    for what, n in scrubbed.counts:
+        print(f"  {what}: {n} {verb}")
+    for where in scrubbed.leftovers:
+        print(f"  still mentioned in {where} (a table this command does not know: check it by hand)")
+
+
+def _erase(args: argparse.Namespace, settings: Settings) -> int:
+    log = logging.getLogger("bot.erase")
+    email = args.email.strip().lower()
+
+    async def preview(store: SqlStore) -> int:
+        shown = await store.erase_officer(email, datetime.now(UTC), dry_run=True)
+        if not shown.counts:
+            print(f"als: nothing is kept about {email}", file=sys.stderr)
+            return 1
+        print(f"{email}: in {shown.officers} team(s)")
+        _print_scrubbed(shown, would=True)
+        print("Figures keep their counts: attendance, apologies, actions and evaluation scores stay, "
+              "with no name, address or text.")
+        return 0
+
+    async def erase(store: SqlStore) -> int:
+        done = await store.erase_officer(email, datetime.now(UTC))
+        # Counts only: the address erased must not be kept in the log either.
+        log.info("officer erased", extra={"officers": done.officers, "kinds": len(done.counts),
+                                          "rows": sum(n for _, n in done.counts)})
+        print(f"erased {email}:")
+        _print_scrubbed(done, would=False)
+        print("If they write to the bot again, they are a stranger to it.")
+        return 0
+
+    found = _with_store(settings, preview)
+    if found != 0:
+        return found
+    if not args.yes:
+        answer = input("Erase this officer's personal data for good? Type yes to go on: ")
+        if answer.strip().lower() != "yes":
+            print("nothing erased")
+            return 1
+    return _with_store(settings, erase)
+
+
+def _retention(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.report.figures import last_end, retention_date
+    from bot.rules.evaluation import retention_due
+    from cards.format import london_date
+
+    try:
+        rules = _evaluation_settings()
+    except ConfigError as error:
+        print(f"als: configuration error: {error}", file=sys.stderr)
+        return 2
+    log = logging.getLogger("bot.retention")
+
+    async def work(store: SqlStore) -> int:
+        now = datetime.now(UTC)
+        purged = await store.purged_sets()
+        due = []
+        for set_def in (await store.programme()).sets:
+            end = last_end(set_def)
+            if end is None or set_def.key in purged:
+                continue
+            if retention_due(end, now, rules.retention_days):
+                due.append(set_def)
+            elif args.dry_run:
+                when = retention_date(set_def, rules.retention_days)
+                print(f"{set_def.key}: kept until {london_date(when) if when else '?'}")
+        for key, at in sorted(purged.items()):
+            print(f"{key}: purged on {london_date(at)}")
+        if not due:
+            print(f"no set is due for purging (ALS_RETENTION_DAYS={rules.retention_days})")
+            return 0
+        for set_def in due:
+            scrubbed = await store.purge_set(set_def.key, now, dry_run=args.dry_run)
+            if scrubbed is None:
+                print(f"{set_def.key}: purged already (by another instance)")
+                continue
+            print(f"{set_def.key}: last session {london_date(last_end(set_def) or now)}; "
+                  f"{scrubbed.officers} officer(s){' would be' if args.dry_run else ''} purged")
+            _print_scrubbed(scrubbed, would=args.dry_run)
+            if not args.dry_run:
+                log.info("set purged after retention", extra={"set": set_def.key,
+                                                              "officers": scrubbed.officers})
+        return 0
+
+    return _with_store(settings, work)
+
+
+def _add_evaluation_commands(sub: Any) -> None:
+    report = sub.add_parser("report", help="the programme report of a series: HTML with charts, CSV, XLSX")
+    report.add_argument("series", help="the series' key in the programme file")
+    report.add_argument("--out", default=".", help="the folder to write to, made if missing (default: here)")
+    report.set_defaults(run=_report)
+    erase = sub.add_parser("erase", help="erase an officer's personal data and free text everywhere")
+    erase.add_argument("email")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.set_defaults(run=_erase)
+    retention = sub.add_parser("retention", help="purge finished sets past ALS_RETENTION_DAYS")
+    retention.add_argument("--dry-run", action="store_true", help="list what would go, change nothing")
+    retention.set_defaults(run=_retention)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="als", description="Action Learning Sets for Microsoft Teams")
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -282,6 +425,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("set")
     export.add_argument("--out", default=".", help="the folder to write to (default: here)")
     export.set_defaults(run=_export)
+    _add_evaluation_commands(sub)
     # Other packages add their own subcommands (they set `func`).
     for module in ("manifest.cli",):
         try:
@@ -310,7 +454,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure(settings.log_format, settings.log_level)
     run: Subcommand = args.run
-    return run(args, settings)
+    try:
+        return run(args, settings)
+    except ConfigError as error:  # a setting read later, e.g. by the app's sweeps at start-up
+        print(f"als: configuration error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("order", "order", "Facilitators: change the running order of the teams still to come", MEETING),
     Command("reflect", "reflect", "Facilitators: start the closing reflection round", MEETING),
     Command("end", "end", "Facilitators: end the session", MEETING),
+    # Evaluation and the report (bot.features.evaluation)
+    Command("evaluation", "evaluation", "Evaluate a set you took part in (open when its last session ends)",
+            PERSONAL),
+    Command("report", "report", "Facilitators: your set's figures: attendance, actions, evaluation",
+            PERSONAL),
 )
 
 

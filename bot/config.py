@@ -73,6 +73,7 @@ class Settings:
     courier_interval: float = 5.0
     sweep_interval: float = 60.0
     session_tick_interval: float = 2.0  # how often session timers are checked (warnings)
+    live: LiveSettings = field(default_factory=lambda: LiveSettings())  # the meeting page (issue 16)
 
     @property
     def is_loopback(self) -> bool:
@@ -230,6 +231,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             a.strip().lower() for a in env.get("ALS_ADMINS", "").split(",") if a.strip()
         ),
         session_tick_interval=_seconds(env, SESSION_TICK, 2.0),
+        live=live_settings(env, auth),
     )
     if not auth.enabled and not settings.is_loopback and not allow_remote:
         raise ConfigError(
@@ -237,3 +239,53 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             f"address: set MicrosoftAppId, or HOST=localhost, or {ALLOW_UNAUTHENTICATED}=true"
         )
     return settings
+
+
+# The live view in the meeting (issue 16): its public address and single sign-on -------------------
+
+PUBLIC_URL = "ALS_PUBLIC_URL"
+ENTRA_OPENID = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """Where Teams reaches the meeting page, and how the page's single sign-on tokens are checked."""
+
+    public_url: str = ""  # e.g. https://als.example.gov.uk; empty: the page is not offered
+    sso_openid_url: str = ENTRA_OPENID  # Entra's OpenID document: issuer and signing keys
+    sso_tenants: frozenset[str] = frozenset()  # tenants whose people may open the page
+    app_id: str = ""  # the bot's app id, also the page's Entra application
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.public_url).netloc
+
+    @property
+    def resource(self) -> str:
+        """The single sign-on resource (the manifest's webApplicationInfo.resource)."""
+        return f"api://{self.host}/botid-{self.app_id}"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.public_url and self.app_id and self.sso_tenants)
+
+
+def live_settings(env: Mapping[str, str], auth: ChannelAuth) -> LiveSettings:
+    raw = env.get(PUBLIC_URL, "").strip()
+    public_url = ""
+    if raw:
+        public_url = _endpoint(env, PUBLIC_URL, "", loopback_http=True).rstrip("/")
+        if urlsplit(public_url).path or urlsplit(public_url).query:
+            raise ConfigError(f"{PUBLIC_URL} must be the bot's base URL with no path, not {raw!r}")
+    tenants = frozenset(
+        t.strip().lower() for t in (env.get("ALS_SSO_TENANTS", "") or auth.tenant_id).split(",") if t.strip()
+    )
+    if public_url and auth.enabled and not tenants:
+        raise ConfigError("ALS_SSO_TENANTS is required (the tenants whose people may open the meeting page) "
+                          "when MicrosoftAppTenantId is empty")
+    return LiveSettings(
+        public_url=public_url,
+        sso_openid_url=_endpoint(env, "ALS_SSO_OPENID_URL", ENTRA_OPENID, loopback_http=True),
+        sso_tenants=tenants,
+        app_id=auth.app_id,
+    )

@@ -16,6 +16,7 @@ from bot.rules import nomination
 from bot.rules.challenge import QUESTIONS
 from cards import booking, elements, signup
 from cards.attendance_examples import examples as attendance_examples
+from cards.evaluation_examples import examples as evaluation_examples
 from cards.help import help_card
 from cards.session_examples import examples as session_examples
 from cards.verbs import Verb
@@ -118,4 +119,5 @@ def examples() -> list[Example]:
         *_booking(),
         *session_examples(),
         *attendance_examples(),
+        *evaluation_examples(),
     ]

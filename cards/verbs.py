@@ -44,3 +44,8 @@ class Verb(StrEnum):
     MEETING_ACTIONS = "meeting.actions"
     MEETING_REVIEW = "meeting.review"
     MEETING_REFLECTION = "meeting.reflection"
+    # Evaluation, the pulse and the facilitators' report (bot.features.evaluation)
+    EVALUATION_OPEN = "evaluation.open"
+    EVALUATION_SUBMIT = "evaluation.submit"
+    PULSE_SUBMIT = "pulse.submit"
+    REPORT_SHOW = "report.show"

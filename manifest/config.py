@@ -17,7 +17,7 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_NAME = "Action Learning Sets"
 DEFAULT_ACCENT = "#1F6F5C"
 REQUIRED = ("MicrosoftAppId", "ALS_DEVELOPER_NAME", "ALS_DEVELOPER_URL", "ALS_PRIVACY_URL",
-            "ALS_TERMS_URL")
+            "ALS_TERMS_URL", "ALS_PUBLIC_URL")
 
 
 def package_version() -> str:
@@ -40,6 +40,17 @@ class PackageConfig:
     version: str = "0.1.0"
     valid_domains: tuple[str, ...] = ()
     accent_colour: str = DEFAULT_ACCENT
+    # The bot's public base URL: the meeting tab's pages, its single sign-on resource, validDomains.
+    public_url: str = "https://als.example.gov.uk"
+
+    @property
+    def public_host(self) -> str:
+        return urlsplit(self.public_url).netloc.lower()
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """validDomains: the public URL's host first, then ALS_VALID_DOMAINS."""
+        return (self.public_host, *(d for d in self.valid_domains if d != self.public_host))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PackageConfig:
@@ -71,6 +82,7 @@ class PackageConfig:
             version=version,
             valid_domains=_domains(env.get("ALS_VALID_DOMAINS", "")),
             accent_colour=accent,
+            public_url=_base_url(values["ALS_PUBLIC_URL"], "ALS_PUBLIC_URL"),
         )
 
 
@@ -92,6 +104,13 @@ def _https(value: str, name: str) -> str:
     if parts.scheme != "https" or not parts.hostname:
         raise ConfigError(f"{name} must be an https URL, not {value!r}")
     return value
+
+
+def _base_url(value: str, name: str) -> str:
+    url = _https(value, name).rstrip("/")
+    if urlsplit(url).path or urlsplit(url).query:
+        raise ConfigError(f"{name} must be the bot's base URL with no path, not {value!r}")
+    return url
 
 
 def _domains(raw: str) -> tuple[str, ...]:

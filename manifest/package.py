@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.commands import Scope, by_scope
 from manifest import icons
@@ -61,7 +62,9 @@ def values(config: PackageConfig) -> dict[str, Any]:
         "privacy_url": config.privacy_url,
         "terms_url": config.terms_url,
         "accent_colour": config.accent_colour,
-        "valid_domains": list(config.valid_domains),
+        "valid_domains": list(config.domains),
+        "public_url": config.public_url,
+        "public_host": config.public_host,
         "command_lists": command_lists(),
     }
 
@@ -90,7 +93,7 @@ def fill(node: Any, fields: Mapping[str, Any], path: tuple[str | int, ...] = ())
 
 
 def render(config: PackageConfig, template: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The manifest for `config`, checked against the 1.24 schema and Teams' own rules."""
+    """The manifest for `config`, checked against the 1.30 schema and Teams' own rules."""
     manifest: dict[str, Any] = fill(dict(template if template is not None else load_template()),
                                     values(config))
     found = check_manifest(manifest)
@@ -140,6 +143,13 @@ def check_manifest(manifest: Any) -> list[str]:
                 if isinstance(text, str) and len(text) > limit:
                     found.append(f"{where}.{key}: {short(text)} is too long "
                                  f"(Teams shows at most {limit} characters)")
+    domains = {d.lower() for d in manifest.get("validDomains") or [] if isinstance(d, str)}
+    for i, tab in enumerate(manifest.get("configurableTabs") or []):
+        url = tab.get("configurationUrl") if isinstance(tab, dict) else None
+        host = urlsplit(url).netloc.lower() if isinstance(url, str) else ""
+        if host and host not in domains:
+            found.append(f"configurableTabs[{i}].configurationUrl: {short(url)} is on {host}, "
+                         "which validDomains must list (Teams opens no other page)")
     icon_files = manifest.get("icons")
     if isinstance(icon_files, dict):
         for role in ("color", "outline"):

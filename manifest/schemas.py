@@ -18,11 +18,11 @@ from jsonschema.protocols import Validator  # type: ignore[import-untyped,unused
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
-MANIFEST_SCHEMA = "teams-manifest-1.24.schema.json"
+MANIFEST_SCHEMA = "teams-manifest-1.30.schema.json"
 CARD_SCHEMA = "adaptive-card-1.5.schema.json"
-MANIFEST_VERSION = "1.24"
+MANIFEST_VERSION = "1.30"
 MANIFEST_SCHEMA_URL = (
-    "https://developer.microsoft.com/json-schemas/teams/v1.24/MicrosoftTeams.schema.json"
+    "https://developer.microsoft.com/json-schemas/teams/v1.30/MicrosoftTeams.schema.json"
 )
 
 # Teams reads `msteams` on the card (width "Full", mention entities); the published 1.5 schema

@@ -1,4 +1,4 @@
-"""The Teams app package: manifest against the official 1.24 schema, commands, icons, zip, CLI."""
+"""The Teams app package: manifest against the official 1.30 schema, commands, icons, zip, CLI."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ RSC = {
     "OnlineMeetingParticipant.Read.Chat",
     "ChatMessage.Read.Chat",
     "OnlineMeetingNotification.Send.Chat",
+    "MeetingStage.Write.Chat",  # the facilitator shares the meeting page to the stage
 }
 ENV = {
     "MicrosoftAppId": BOT_ID,
@@ -46,6 +47,7 @@ ENV = {
     "ALS_DEVELOPER_URL": "https://www.local.gov.uk",
     "ALS_PRIVACY_URL": "https://www.local.gov.uk/privacy",
     "ALS_TERMS_URL": "https://www.local.gov.uk/terms",
+    "ALS_PUBLIC_URL": "https://als.example.gov.uk",
 }
 
 
@@ -93,20 +95,21 @@ def rezip(package: Path, target: Path, change: dict[str, bytes | None]) -> Path:
 
 
 def test_built_manifest_validates_against_the_official_schema(package: Path) -> None:
-    schema = json.loads((HERE / "schema" / "teams-manifest-1.24.schema.json").read_text("utf-8"))
+    schema = json.loads((HERE / "schema" / "teams-manifest-1.30.schema.json").read_text("utf-8"))
     errors = list(Draft4Validator(schema, registry=OFFLINE).iter_errors(read_manifest(package)))
     assert [e.message for e in errors] == []
 
 
 def test_manifest_carries_the_configuration(package: Path) -> None:
     manifest = read_manifest(package)
-    assert manifest["manifestVersion"] == "1.24"
+    assert manifest["manifestVersion"] == "1.30"
     assert manifest["id"] == APP_ID
     assert manifest["version"] == "0.1.0"
     assert manifest["name"] == {"short": "Action Learning Sets", "full": "Action Learning Sets"}
     assert manifest["developer"]["privacyUrl"] == "https://www.local.gov.uk/privacy"
     assert manifest["validDomains"] == ["als.example.gov.uk"]
-    assert manifest["webApplicationInfo"] == {"id": BOT_ID, "resource": f"api://botid-{BOT_ID}"}
+    assert manifest["webApplicationInfo"] == {"id": BOT_ID,
+                                              "resource": f"api://als.example.gov.uk/botid-{BOT_ID}"}
     (bot,) = manifest["bots"]
     assert bot["botId"] == BOT_ID
     # Only scopes where the bot does something: every scope it is installed in has commands.
@@ -121,8 +124,35 @@ def test_manifest_carries_the_configuration(package: Path) -> None:
 def test_resource_specific_permissions_are_exactly_what_the_features_need(package: Path) -> None:
     declared = read_manifest(package)["authorization"]["permissions"]["resourceSpecific"]
     assert {p["name"] for p in declared} == RSC
-    assert {p["type"] for p in declared} == {"Application"}
+    assert {p["name"]: p["type"] for p in declared if p["type"] != "Application"} == {
+        "MeetingStage.Write.Chat": "Delegated"}
     assert len(declared) == len(RSC)
+
+
+def test_the_meeting_tab_opens_the_live_page_in_the_side_panel_and_on_the_stage(package: Path) -> None:
+    manifest = read_manifest(package)
+    (tab,) = manifest["configurableTabs"]
+    assert tab["configurationUrl"] == "https://als.example.gov.uk/meeting/config"
+    assert set(tab["context"]) >= {"meetingSidePanel", "meetingStage"}
+    assert set(tab["meetingSurfaces"]) == {"sidePanel", "stage"}
+    assert tab["scopes"] == ["groupChat"]
+    assert manifest["validDomains"][0] == "als.example.gov.uk"
+
+
+def test_the_tab_must_be_on_a_valid_domain(package: Path) -> None:
+    manifest = read_manifest(package)
+    manifest["validDomains"] = ["elsewhere.example.org"]
+    assert any(p.startswith("configurableTabs[0].configurationUrl:") for p in check_manifest(manifest))
+
+
+def test_the_public_url_gives_the_domain_and_the_sign_on_resource() -> None:
+    config = PackageConfig.from_env({**ENV, "ALS_PUBLIC_URL": "https://ALS.council.gov.uk/",
+                                     "ALS_VALID_DOMAINS": "als.council.gov.uk, other.example.org"})
+    assert config.public_url == "https://ALS.council.gov.uk"
+    assert config.domains == ("als.council.gov.uk", "other.example.org")
+    for bad in ("http://als.council.gov.uk", "https://als.council.gov.uk/bot"):
+        with pytest.raises(ConfigError, match="ALS_PUBLIC_URL"):
+            PackageConfig.from_env({**ENV, "ALS_PUBLIC_URL": bad})
 
 
 @pytest.mark.parametrize("scope", list(Scope))
@@ -330,7 +360,8 @@ def test_schemas_never_fetch_remote_references() -> None:
 
 
 def test_bundled_schemas_reference_only_themselves() -> None:
-    for name in ("teams-manifest-1.24.schema.json", "adaptive-card-1.5.schema.json"):
+    for name in ("teams-manifest-1.24.schema.json", "teams-manifest-1.30.schema.json",
+                 "adaptive-card-1.5.schema.json"):
         text = (HERE / "schema" / name).read_text("utf-8")
         refs = {ref for ref in _refs(json.loads(text))}
         assert refs and all(ref.startswith("#/") for ref in refs), name

@@ -16,6 +16,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ConversationReference
 
 from bot.adapter.background import Background
+from bot.adapter.meeting_cues import MeetingCues
 from bot.store.base import ConversationRef, Pending, Store
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Courier(Background):
         self.lease_seconds = lease_seconds
         self.batch = batch
         self._wake = asyncio.Event()
+        self.cues: MeetingCues | None = None  # set by the meeting page (bot.adapter.live_web)
 
     def kick(self) -> None:
         """Deliver now rather than at the next interval (after a turn queued notices)."""
@@ -72,9 +74,12 @@ class Courier(Background):
     async def deliver_due(self) -> int:
         """One round: returns how many notices it took."""
         pending = await self.store.claim_due(self.clock(), self.lease_seconds, self.batch)
+        claimed = len(pending)
+        if self.cues is not None:
+            pending = await self.cues.deliver(pending)  # in-meeting cues; the rest as messages
         for notice in pending:
             await self._deliver(notice)
-        return len(pending)
+        return claimed
 
     async def _deliver(self, notice: Pending) -> None:
         ref = await self._resolve(notice.recipient)

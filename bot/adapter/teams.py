@@ -17,6 +17,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.adapter import inbound, replies
+from bot.adapter.meeting_cues import meeting_ref
 from bot.commands import Scope
 from bot.features.base import Services
 from bot.router import route
@@ -265,6 +266,9 @@ class TeamsBot(Bot):
             ref = conversation_ref(activity, turn)
             if ref is not None:
                 await self.services.store.save_conversation(replace(ref, email=turn.person.email))
+            meeting = meeting_ref(activity, turn)  # for targeted in-meeting notifications
+            if meeting is not None:
+                await self.services.store.save_conversation(meeting)
             if is_invoke and activity.name != CARD_ACTION:
                 await self._answer_invoke(context, {})
                 return {}, True

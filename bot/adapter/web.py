@@ -19,12 +19,13 @@ from bot.adapter import inbound
 from bot.adapter.auth import ChannelAuthentication
 from bot.adapter.chats import ConnectorChats
 from bot.adapter.courier import Courier
+from bot.adapter.live_web import add_live_routes
 from bot.adapter.meetings import GraphMeetings
 from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
 from bot.attendance_collect import AttendanceConfigError, AttendanceSettings, GraphAttendance
 from bot.config import ALLOW_UNAUTHENTICATED, ConfigError, Settings, load_environment
-from bot.features import meeting, signup
+from bot.features import evaluation, meeting, signup
 from bot.features.base import Services
 from bot.store.base import Store
 
@@ -158,6 +159,7 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     # Session timers need seconds, not the minute that deadlines can wait.
     app[SESSION_TICKER] = Ticker([("sessions", sessions)], interval=settings.session_tick_interval,
                                  clock=now)
+    app[TICKER].sweeps.extend(evaluation.sweeps(services, load_environment() if env is None else env))
     if meetings is not None:
         app[TICKER].sweeps.append(("meetings", meetings.sweep))
     attendance = _graph_attendance(store, courier.kick, load_environment() if env is None else env)
@@ -172,6 +174,7 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    add_live_routes(app, settings.live, services, courier=courier, token=auth.token)
 
     async def start(app: web.Application) -> None:
         app[COURIER].start()

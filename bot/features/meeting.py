@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.features import cues
 from bot.features.base import Handler, Services
 from bot.rules import rotation
 from bot.rules import session as s
@@ -190,14 +191,10 @@ async def _notices(services: Services, ctx: SetContext, before: SessionRun | Non
     for effect in effects:
         match effect:
             case s.NotifyNextPresenter(team=team_id):
-                team = ctx.team(team_id)
                 minutes = max(1, after.state.settings.heads_up_seconds // 60)
-                for o in team.officers if team else ():
-                    notices.append(Notice(
-                        recipient(o),
-                        {"text": f"You are next in {ctx.title}: your airtime starts in about {minutes} "
-                                 "minutes. Everyone has a right to their time, and nobody has to take it."},
-                        f"next:{set_key}:{number}:{team_id}:{after.state.stage_number}:{o.email}"))
+                notices += cues.next_up(ctx.team(team_id), after, ctx.title, minutes, recipient)
+            case s.TimeWarning(kind=s.WarningKind.TWO_MINUTES, team=str() as team_id):
+                notices += cues.two_minutes_left(ctx.team(team_id), after, ctx.title, recipient)
             case s.AskForActions(team=team_id):
                 team = ctx.team(team_id)
                 existing = [i.text for i in await services.store.actions_of(set_key, team_id, number)]

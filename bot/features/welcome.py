@@ -17,7 +17,7 @@ from cards.welcome import welcome_card
 
 # Who may use which command; the rest are for everyone. The meeting controls are the facilitators'.
 FOR_ADMINS = frozenset({"sets"})
-FOR_FACILITATORS = frozenset({"register"})
+FOR_FACILITATORS = frozenset({"register", "report"})
 GREETINGS = frozenset({
     "hi", "hiya", "hello", "hey", "hi there", "hello there", "good morning", "good afternoon",
     "good evening", "morning", "afternoon", "evening",

@@ -11,6 +11,7 @@ from typing import Any
 from bot.rules.airtime import AirtimeSettings
 from bot.rules.attendance import Apology, Member, SessionAttendance
 from bot.rules.booking import Book, Effect, Team, Who
+from bot.rules.evaluation import Answer
 from bot.rules.programme import Programme
 from bot.store.session_records import (
     ActionItem,
@@ -113,6 +114,20 @@ class ProgrammeSaved:
     created: tuple[str, ...]  # keys of series and sets created
     updated: tuple[str, ...]
     effects: tuple[Effect, ...] = ()  # e.g. a capacity change refused below the confirmed teams
+
+
+@dataclass(frozen=True)
+class Scrubbed:
+    """What an erasure or a retention purge removed: counts by kind, never the data itself."""
+
+    counts: tuple[tuple[str, int], ...]  # (what, how many), in a fixed order
+    officers: int = 0
+    # Text columns of tables this code does not know that still hold the person's name, e-mail
+    # address or id ("table.column"), for the admin to look at; empty when everything went.
+    leftovers: tuple[str, ...] = ()
+
+    def count(self, what: str) -> int:
+        return dict(self.counts).get(what, 0)
 
 
 class Store(ABC):
@@ -315,3 +330,55 @@ class Store(ABC):
     @abstractmethod
     async def collection_failed(self, set_key: str, session_number: int, error: str,
                                 notices: Sequence[Notice], now: datetime) -> None: ...
+
+    # Evaluation, pulse, erasure and retention (issue 13) -------------------------------------
+
+    @abstractmethod
+    async def save_evaluation(self, set_key: str, respondent: str, team_id: str, answer: Answer,
+                              now: datetime) -> bool:
+        """Keep (or replace) an officer's evaluation of a set; True if it is their first."""
+
+    @abstractmethod
+    async def evaluation_of(self, set_key: str, respondent: str) -> Answer | None: ...
+
+    @abstractmethod
+    async def evaluation_answers(self, set_key: str) -> list[Answer]:
+        """Every answer for the set, in no meaningful order, without who gave it."""
+
+    @abstractmethod
+    async def evaluation_respondents(self, set_key: str) -> frozenset[str]:
+        """Who has answered (lower-case e-mail addresses), only to remind the others."""
+
+    @abstractmethod
+    async def save_pulse(self, set_key: str, number: int, respondent: str, score: int,
+                         now: datetime) -> None: ...
+
+    @abstractmethod
+    async def pulse_scores(self, set_key: str) -> dict[int, list[int]]:
+        """The pulse scores by session number, without who gave them."""
+
+    @abstractmethod
+    async def claim_sending(self, set_key: str, what: str, notices: Sequence[Notice],
+                            now: datetime) -> bool:
+        """Record that `what` ("evaluation", "reminder", "pulse:N") was sent for the set, queueing its
+        notices in the same transaction; False, and nothing queued, if it had been already."""
+
+    @abstractmethod
+    async def sent_at(self, set_key: str, what: str) -> datetime | None: ...
+
+    @abstractmethod
+    async def ended_runs(self) -> frozenset[tuple[str, int]]:
+        """(set, session) of every session run that its facilitator has ended."""
+
+    @abstractmethod
+    async def erase_officer(self, email: str, now: datetime, *, dry_run: bool = False) -> Scrubbed:
+        """Remove the officer's personal data and free text everywhere, keeping anonymous counts;
+        with `dry_run`, only say what would go."""
+
+    @abstractmethod
+    async def purge_set(self, set_key: str, now: datetime, *, dry_run: bool = False) -> Scrubbed | None:
+        """Remove the personal data of a finished set; None if it was purged already (on any
+        instance): the purge happens once."""
+
+    @abstractmethod
+    async def purged_sets(self) -> dict[str, datetime]: ...

@@ -20,6 +20,7 @@ from bot.store.base import ConversationRef, Notice, Pending, Store
 from bot.store.once import TURN, AlreadyDone, TurnMark
 from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_booking import BookingQueries
+from bot.store.sql_evaluation import EvaluationQueries
 from bot.store.sql_meetings import MeetingQueries
 from bot.store.sql_sessions import SessionQueries
 
@@ -100,7 +101,7 @@ async def migrate(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
-class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries, Store):
+class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries, EvaluationQueries, Store):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name

@@ -24,6 +24,7 @@ from bot.store.session_records import (
     SessionRun,
 )
 from bot.store.sql_booking import _Base
+from bot.store.sql_evaluation import author_hash
 
 AIRTIME_KEY = "airtime:"
 _RUNNING = [stage.value for stage in RUNNING]
@@ -223,7 +224,10 @@ class SessionQueries:
             if (await conn.execute(sent)).rowcount != 1:
                 return False
             if rows:
-                await conn.execute(t.reflection.insert(), rows)
+                ids = (await conn.execute(t.reflection.insert().returning(t.reflection.c.id), rows)).scalars()
+                # Kept apart and hashed, only so that `als erase` can find the author's words.
+                await conn.execute(t.reflection_author.insert(), [
+                    {"reflection_id": i, "author_hash": author_hash(author)} for i in ids])
         return True
 
     async def reflections(self, set_key: str, number: int) -> list[Reflection]:

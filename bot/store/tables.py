@@ -292,3 +292,61 @@ reflection_sent = sa.Table(
     sa.Column("session_number", sa.Integer, primary_key=True),
     sa.Column("author", sa.String(320), primary_key=True),
 )
+
+# Evaluation, pulse, erasure and retention (issue 13) -------------------------------------------
+# Answers are keyed by the officer's e-mail address so that they can be changed; erasure and the
+# retention purge replace it with a random "erased-…" key, keeping the scores for the figures.
+
+evaluation_answer = sa.Table(
+    "evaluation_answer",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("respondent", sa.String(320), primary_key=True),
+    sa.Column("team_id", sa.String(64), nullable=False),
+    sa.Column("benefit_self", sa.Integer, nullable=False),
+    sa.Column("benefit_team", sa.Integer, nullable=False),
+    sa.Column("benefit_council", sa.Integer, nullable=False),
+    sa.Column("challenge_moved", sa.Integer, nullable=False),
+    sa.Column("helped", sa.Text, nullable=False),
+    sa.Column("change", sa.Text, nullable=False),
+    sa.Column("recommend", sa.Boolean, nullable=False),
+    sa.Column("answered_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+pulse_answer = sa.Table(
+    "pulse_answer",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),
+    sa.Column("respondent", sa.String(320), primary_key=True),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("answered_at", UtcDateTime(), nullable=False),
+)
+
+# What the evaluation sweep has sent, claimed in the transaction that queues it: "evaluation",
+# "reminder", "pulse:<session>". A second instance finds the row and sends nothing.
+evaluation_sent = sa.Table(
+    "evaluation_sent",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("what", sa.String(40), primary_key=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=False),
+    sa.Column("recipients", sa.Integer, nullable=False),
+)
+
+set_purge = sa.Table(
+    "set_purge",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("purged_at", UtcDateTime(), nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),  # counts only
+)
+
+# Whose reflection is whose, only so that erasure can find it: a hash of the author, never shown.
+reflection_author = sa.Table(
+    "reflection_author",
+    metadata,
+    sa.Column("reflection_id", sa.Integer, primary_key=True),
+    sa.Column("author_hash", sa.String(64), nullable=False, index=True),
+)

@@ -87,11 +87,18 @@ class TeamsStandIn:
     # Answers the connector gives to the next sends, in order: (status, headers), e.g.
     # (429, {"Retry-After": "1"}), (503, {}), (403, {}) or (413, {}) for MessageSizeTooBig.
     connector_faults: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # Targeted meeting notifications: what the bot sent, and a status to refuse them with.
+    notifications: list[Call] = field(default_factory=list)
+    refuse_notifications: int | None = None
+    unreachable: set[str] = field(default_factory=set)  # recipients a notification fails for (207)
 
     def __post_init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "standin-" + secrets.token_hex(4)
         self.stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        # Entra's side of Teams single sign-on: its own signing key, OpenID document and JWKS.
+        self.sso_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.sso_kid = "sso-" + secrets.token_hex(4)
         self._issued: set[str] = set()
         self._ids = itertools.count(1)
         self.users: dict[str, User] = {}
@@ -139,6 +146,9 @@ class TeamsStandIn:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._activity)
+        app.router.add_post("/v1/meetings/{mid}/notification", self._meeting_notification)
+        app.router.add_get("/sso/v2.0/.well-known/openid-configuration", self._sso_openid)
+        app.router.add_get("/sso/discovery/v2.0/keys", self._sso_keys)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -249,6 +259,60 @@ class TeamsStandIn:
         self.calls.append(Call("POST", request.path, conversation_id, None, body,
                                request.headers["Authorization"]))
         return web.json_response({"id": conversation_id})
+
+    async def _meeting_notification(self, request: web.Request) -> web.Response:
+        """Teams' targeted in-meeting notification (POST /v1/meetings/{id}/notification)."""
+        if not self._authorised(request):
+            return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        body = await request.json()
+        call = Call("POST", request.path, f"meeting:{request.match_info['mid']}", None, body,
+                    request.headers["Authorization"])
+        self.notifications.append(call)
+        if self.refuse_notifications is not None:
+            return web.json_response({"error": {"code": "Forbidden", "message": "refused by the stand-in"}},
+                                     status=self.refuse_notifications)
+        failed = [r for r in body.get("value", {}).get("recipients", []) if r in self.unreachable]
+        if failed:
+            return web.json_response({"recipientsFailureInfo": [
+                {"recipientMri": r, "errorCode": "RecipientNotInMeeting", "failureReason": "not in the meeting"}
+                for r in failed]}, status=207)
+        return web.Response(status=202)
+
+    # ---- Entra's side of single sign-on (the meeting page's getAuthToken) ---------------------
+
+    @property
+    def sso_issuer_template(self) -> str:
+        return f"{self.base_url}/sso/{{tenantid}}/v2.0"
+
+    def sso_env(self, public_url: str, tenants: str = TENANT) -> dict[str, str]:
+        return {"ALS_PUBLIC_URL": public_url,
+                "ALS_SSO_OPENID_URL": f"{self.base_url}/sso/v2.0/.well-known/openid-configuration",
+                "ALS_SSO_TENANTS": tenants}
+
+    async def _sso_openid(self, request: web.Request) -> web.Response:
+        return web.json_response({
+            "issuer": self.sso_issuer_template,
+            "jwks_uri": f"{self.base_url}/sso/discovery/v2.0/keys",
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })
+
+    async def _sso_keys(self, request: web.Request) -> web.Response:
+        public = self.sso_key.public_key().public_numbers()
+        return web.json_response({"keys": [{
+            "kty": "RSA", "use": "sig", "kid": self.sso_kid, "n": _b64(public.n), "e": _b64(public.e),
+        }]})
+
+    def sso_token(self, user: User, audience: str, *, tenant: str = TENANT,
+                  key: rsa.RSAPrivateKey | None = None, expires_in: int = 3600, **claims: Any) -> str:
+        """A Teams single sign-on token as Entra signs it (v1 shape: audience is the resource)."""
+        now = int(time.time())
+        body: dict[str, Any] = {
+            "iss": self.sso_issuer_template.replace("{tenantid}", tenant), "aud": audience,
+            "tid": tenant, "oid": user.aad_object_id, "name": user.name, "scp": "access_as_user",
+            "preferred_username": user.email, "iat": now - 5, "nbf": now - 5, "exp": now + expires_in,
+        }
+        body.update(claims)
+        return jwt.encode(body, key or self.sso_key, algorithm="RS256", headers={"kid": self.sso_kid})
 
     # ---- what the tests read -------------------------------------------------------------
 

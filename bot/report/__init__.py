@@ -1,0 +1,1 @@
+"""The programme report: anonymous figures per set and session, charts, HTML, CSV and XLSX."""
