@@ -142,8 +142,12 @@ async def test_a_resend_whose_answer_was_not_recorded_is_told_it_was_done(
     lambda a: a["value"]["action"].update(verb={"verb": "help", "secret": "my challenge"}),
     lambda a: a.update(channelData={"tenant": "not an object", "meeting": ["x"]}),
     lambda a: a["channelData"].update(tenant={"id": "x" * 500}),
+    lambda a: a.update(conversation={"id": "19:meeting_fuzz@thread.v2", "conversationType": "groupChat"},
+                       channelData={"meeting": ["not", "an", "object"]}),
+    lambda a: a.update(conversation={"id": "19:meeting_fuzz@thread.v2", "conversationType": "groupChat"},
+                       channelData={"meeting": {"id": "m" * 600}}),
 ], ids=["value-list", "action-string", "data-list", "data-string", "verb-object", "channel-data",
-        "tenant-too-long"])
+        "tenant-too-long", "meeting-list", "meeting-id-too-long"])
 async def test_a_malformed_card_action_gets_a_clear_answer(
     bot: RunningBot, teams: TeamsStandIn, officer: User, mutate: Any
 ) -> None:
