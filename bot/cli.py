@@ -385,6 +385,49 @@ def _add_evaluation_commands(sub: Any) -> None:
     retention.set_defaults(run=_retention)
 
 
+# Between sessions (issue 12): how notices went out, and the sets' deep-dive topics ------------------
+
+
+def _notices(args: argparse.Namespace, settings: Settings) -> int:
+    from cards.format import london
+
+    async def work(store: SqlStore) -> int:
+        if args.set and (await store.programme()).set_by_key(args.set) is None:
+            print(f"als: no set {args.set!r}", file=sys.stderr)
+            return 2
+        statuses = await store.notice_statuses(args.set, everything=args.all)
+        if not statuses:
+            print("every notice went by Teams" if not args.all else "no notices")
+            return 0
+        for n in statuses:
+            how = {"teams": "by Teams", "email": "by e-mail", "failed": "FAILED", "pending": "waiting"}
+            where = f" [{n.set_key}]" if n.set_key and not args.set else ""
+            reason = f": {n.reason}" if n.reason else ""
+            print(f"{n.person}\t{n.kind}{where}\t{how.get(n.status, n.status)}\t{london(n.at)}{reason}")
+        return 0
+
+    return _with_store(settings, work)
+
+
+def _topics(args: argparse.Namespace, settings: Settings) -> int:
+    from cards.format import set_title
+    from cards.topics import ranked_text
+
+    async def work(store: SqlStore) -> int:
+        programme = await store.programme()
+        series = programme.series_by_key(args.series)
+        if series is None:
+            known = ", ".join(s.key for s in programme.series) or "none loaded"
+            print(f"als: no series {args.series!r} (known: {known})", file=sys.stderr)
+            return 2
+        for set_def in programme.sets_of(series.key):
+            topics = await store.topics(set_def.key)
+            print("\n".join(ranked_text(set_title(series.title, set_def.name), topics)))
+        return 0
+
+    return _with_store(settings, work)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="als", description="Action Learning Sets for Microsoft Teams")
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -426,6 +469,15 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default=".", help="the folder to write to (default: here)")
     export.set_defaults(run=_export)
     _add_evaluation_commands(sub)
+    # Between sessions (issue 12)
+    notices = sub.add_parser(
+        "notices", help="notices that did not go by Teams: person, kind, channel, time, reason")
+    notices.add_argument("set", nargs="?", help="only this set's notices")
+    notices.add_argument("--all", action="store_true", help="every notice, those that went by Teams too")
+    notices.set_defaults(run=_notices)
+    topics = sub.add_parser("topics", help="the deep-dive topics of a series' sets, most votes first")
+    topics.add_argument("series")
+    topics.set_defaults(run=_topics)
     # Other packages add their own subcommands (they set `func`).
     for module in ("manifest.cli",):
         try:

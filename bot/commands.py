@@ -45,6 +45,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("order", "order", "Facilitators: change the running order of the teams still to come", MEETING),
     Command("reflect", "reflect", "Facilitators: start the closing reflection round", MEETING),
     Command("end", "end", "Facilitators: end the session", MEETING),
+    # Between sessions (issue 12)
+    Command("challenge", "challenge", "See and refine your challenge, with the six questions", PERSONAL),
+    Command("actions", "actions", "Update your team's actions before the next session", PERSONAL),
+    Command("topics", "topics", "Propose and vote on topics for a deep dive in your set", PERSONAL),
     # Evaluation and the report (bot.features.evaluation)
     Command("evaluation", "evaluation", "Evaluate a set you took part in (open when its last session ends)",
             PERSONAL),

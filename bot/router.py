@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.commands import Scope, parse
-from bot.features import attendance, evaluation, meeting, signup, welcome
+from bot.features import actions_update, attendance, challenge, evaluation, meeting, signup, topics, welcome
 from bot.features.base import Action, Handler, Services
 from bot.turns import Kind, Outcome, Reply, Turn
 from cards.budget import fits, utf16_size
@@ -20,7 +20,7 @@ from cards.verbs import Verb
 
 log = logging.getLogger(__name__)
 
-FEATURES = (welcome, signup, attendance, meeting, evaluation)
+FEATURES = (welcome, signup, attendance, meeting, evaluation, challenge, actions_update, topics)
 NO_LONGER_WORKS = "That button no longer works. Type **help** to see what I can do."
 TOO_LARGE = ("That is too much for one Teams message, so I cannot show it here. A programme admin "
              "can see all of it with **als export**.")

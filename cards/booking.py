@@ -170,6 +170,8 @@ def admin_sets_card(sets: Sequence[AdminSetView]) -> Json:
                            for council, committed in view.confirmed], "None yet."),
                 text("Waiting list", weight="Bolder"),
                 _numbered([plain(council) for council in view.waitlist], "Nobody is waiting."),
+                *([text(f"Notices not sent by Teams: {view.deliveries}", subtle=True)]
+                  if view.deliveries else []),
                 action_set([*_booking_actions(view),
                             execute("Create Teams meetings", Verb.MEETINGS_CREATE,
                                                     SetChoice(view.key).data())]),

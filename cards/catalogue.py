@@ -16,6 +16,7 @@ from bot.rules import nomination
 from bot.rules.challenge import QUESTIONS
 from cards import booking, elements, signup
 from cards.attendance_examples import examples as attendance_examples
+from cards.between_examples import examples as between_examples
 from cards.evaluation_examples import examples as evaluation_examples
 from cards.help import help_card
 from cards.session_examples import examples as session_examples
@@ -100,7 +101,8 @@ def _booking() -> list[Example]:
             AdminSetView("proc-tue", "Tuesday set", "Sustainable Procurement", "open", 6, _SESSIONS,
                          (("Leeds City Council", True), ("Wigan Council", False)), ("Bury Council",)),
             AdminSetView("proc-thu", "Thursday set", "Sustainable Procurement", "draft", 6, ()),
-            AdminSetView("adapt-thu", "Thursday set", "Sustainable Adaptation", "closed", 6, _SESSIONS),
+            AdminSetView("adapt-thu", "Thursday set", "Sustainable Adaptation", "closed", 6, _SESSIONS,
+                         deliveries="2 by e-mail, 1 failed (als notices adapt-thu)"),
         ])),
         ("booking.admin_sets_card (no sets)", booking.admin_sets_card([])),
     ]
@@ -119,5 +121,6 @@ def examples() -> list[Example]:
         *_booking(),
         *session_examples(),
         *attendance_examples(),
+        *between_examples(),
         *evaluation_examples(),
     ]

@@ -141,7 +141,8 @@ def open_sets_card(options: Sequence[SetOption]) -> Json:
 
 
 def signup_form_card(*, option: SetOption, theme: str, values: Mapping[str, str],
-                     errors: Sequence[FieldError] = (), guidance: Sequence[Question] = ()) -> Json:
+                     errors: Sequence[FieldError] = (), guidance: Sequence[Question] = (),
+                     refining: bool = False) -> Json:
     data = Nomination(option.key, values.get(n.SUBMISSION_ID, ""))
 
     def value(field_id: str) -> str:
@@ -161,6 +162,14 @@ def signup_form_card(*, option: SetOption, theme: str, values: Mapping[str, str]
     if option.free_places <= 0:
         body.append(text(_places(option), colour="Warning"))
     body += _error_summary(errors)
+    if refining:
+        # Issue 12: pressing "Refine my challenge" used to bring back the same card with no word.
+        body.append(container([
+            text("Refine your challenge below", weight="Bolder"),
+            text("Nothing has been sent yet. Change the title, the text or your answers under "
+                 "“Your challenge” (narrowing the scope is the commonest refinement), then press "
+                 "**Sign up**. With every answer “yes” it goes straight through."),
+        ], style="accent", element_id="refining"))
     if guidance:
         body.append(_guidance(guidance, theme, data))
 

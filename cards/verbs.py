@@ -44,6 +44,14 @@ class Verb(StrEnum):
     MEETING_ACTIONS = "meeting.actions"
     MEETING_REVIEW = "meeting.review"
     MEETING_REFLECTION = "meeting.reflection"
+    # Between sessions (issue 12): refine a challenge, update actions, deep-dive topics
+    CHALLENGE_SHOW = "challenge.show"
+    CHALLENGE_SAVE = "challenge.save"
+    ACTIONS_SHOW = "actions.show"
+    ACTIONS_SAVE = "actions.save"
+    TOPICS_SHOW = "topics.show"
+    TOPICS_PROPOSE = "topics.propose"
+    TOPICS_VOTE = "topics.vote"
     # Evaluation, the pulse and the facilitators' report (bot.features.evaluation)
     EVALUATION_OPEN = "evaluation.open"
     EVALUATION_SUBMIT = "evaluation.submit"

@@ -56,3 +56,4 @@ class AdminSetView:
     sessions: tuple[Slot, ...]
     confirmed: tuple[tuple[str, bool], ...] = field(default_factory=tuple)  # (council, all committed)
     waitlist: tuple[str, ...] = field(default_factory=tuple)  # councils, head first
+    deliveries: str = ""  # notices that did not go by Teams (issue 12), e.g. "2 by e-mail, 1 failed"

@@ -12,8 +12,13 @@ PERMISSIONS = {
     "meetings": "OnlineMeetings.ReadWrite.All",
     "attendance": "OnlineMeetingArtifact.Read.All",
     "apps": "TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All",
+    # Between sessions (issue 12): e-mail, and starting personal chats.
+    "mail": "Mail.Send",
+    "users": "User.Read.All",
+    "install": "TeamsAppInstallation.ReadWriteSelfForUser.All",
 }
-ALL_PERMISSIONS = ", ".join(PERMISSIONS.values())
+# What the meetings need; the e-mail and chat-starting permissions are asked for on their own.
+ALL_PERMISSIONS = ", ".join(v for k, v in PERMISSIONS.items() if k not in {"mail", "users", "install"})
 
 
 class GraphError(Exception):

@@ -94,7 +94,7 @@ async def test_the_report_agrees_with_the_store_and_names_nobody(
     assert await run_cli(monkeypatch, database_url, "report", SERIES, "--out", str(out)) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["report.html", f"{SERIES}.xlsx", *(f"{SERIES}-{s}.csv" for s in (
-        "sets", "sessions", "actions", "evaluation", "free-text"))])
+        "sets", "sessions", "actions", "evaluation", "free-text", "topics"))])  # topics: issue 12
 
     sets = {r["set"]: r for r in read_csv(out / f"{SERIES}-sets.csv")}
     sessions = {(r["set"], int(r["session"])): r for r in read_csv(out / f"{SERIES}-sessions.csv")}

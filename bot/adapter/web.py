@@ -25,9 +25,10 @@ from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
 from bot.attendance_collect import AttendanceConfigError, AttendanceSettings, GraphAttendance
 from bot.config import ALLOW_UNAUTHENTICATED, ConfigError, Settings, load_environment
-from bot.features import evaluation, meeting, signup
+from bot.features import evaluation, meeting, reminders, signup
 from bot.features.base import Services
 from bot.store.base import Store
+from graph.mail import GraphOutreach
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,12 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[no_stack_traces])
     auth = ChannelAuthentication(settings.auth)
     adapter = CloudAdapter(auth)
-    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval, clock=now)
-    meetings = _graph_meetings(store, courier.kick, load_environment() if env is None else env)
+    environment = load_environment() if env is None else env
+    outreach = _graph_outreach(environment)
+    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval, clock=now,
+                      outreach=outreach, admins=settings.admins,
+                      tenant_id=settings.auth.tenant_id or environment.get("AZURE_TENANT_ID", ""))
+    meetings = _graph_meetings(store, courier.kick, environment)
     chats = ConnectorChats(adapter, store, settings.auth.app_id)
     services = Services(store=store, admins=settings.admins, kick=courier.kick, meetings=meetings,
                         clock=now, chats=chats)
@@ -159,6 +164,7 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     # Session timers need seconds, not the minute that deadlines can wait.
     app[SESSION_TICKER] = Ticker([("sessions", sessions)], interval=settings.session_tick_interval,
                                  clock=now)
+    app[TICKER].sweeps.append(("reminders", lambda at: reminders.sweep(services, at)))  # issue 12
     app[TICKER].sweeps.extend(evaluation.sweeps(services, load_environment() if env is None else env))
     if meetings is not None:
         app[TICKER].sweeps.append(("meetings", meetings.sweep))
@@ -187,6 +193,8 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
         if meetings is not None:
             await meetings.close()
         await app[COURIER].stop()
+        if outreach is not None:
+            await outreach.close()
         await app[AUTH].close()
         await app[STORE].close()
 
@@ -205,6 +213,16 @@ def _graph_meetings(store: Store, kick: Callable[[], None], env: Mapping[str, st
         return None
     seconds = float(env.get("ALS_MEETINGS_SYNC_SECONDS", "") or 300)
     return GraphMeetings(graph, store, kick, lambda: datetime.now(UTC), sync_seconds=seconds)
+
+
+def _graph_outreach(env: Mapping[str, str]) -> GraphOutreach | None:
+    """E-mail and chat-starting for the courier (issue 12), when Graph is configured."""
+    from graph.settings import GraphNotConfigured, GraphSettings
+
+    try:
+        return GraphOutreach(GraphSettings.from_env(env))
+    except GraphNotConfigured:
+        return None  # _graph_meetings has said so in the log
 
 
 def _graph_attendance(

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.features.base import Action, Handler, Services, as_action
+from bot.features.between import delivery_line
 from bot.features.people import answer, officer_key, user_key, who
 from bot.rules import booking as b
 from bot.rules import nomination as n
@@ -242,7 +243,8 @@ async def _nominate(services: Services, turn: Turn, nomination: Nomination, *, r
         return answer(
             turn,
             signup_cards.signup_form_card(
-                option=option, theme=series.theme, values=values, errors=errors, guidance=guidance
+                option=option, theme=series.theme, values=values, errors=errors, guidance=guidance,
+                refining=refining,
             ),
         )
     if guidance and not nomination.accept_as_is:
@@ -380,6 +382,7 @@ async def admin_views(services: Services) -> list[AdminSetView]:
                     _slots(set_def),
                     tuple((t.council_name, t.fully_committed) for t in book.confirmed(set_def.key)),
                     tuple(t.council_name for t in book.waitlist(set_def.key)),
+                    await delivery_line(services, set_def.key),
                 )
             )
     return views

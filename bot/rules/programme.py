@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.rules.reminders import LeadError, parse_lead
+
 LONDON = ZoneInfo("Europe/London")
 MAX_SESSION = timedelta(minutes=90)
 DEFAULT_CAPACITY = 6
@@ -49,6 +51,7 @@ class Series:
     one_team_per_series: bool = True
     format: Format = "everyone"
     presenters_per_session: int | None = None  # only for the "few" format
+    reminders: tuple[int, ...] | None = None  # minutes before each session; None: the default
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class SetDef:
     capacity: int = DEFAULT_CAPACITY
     booking: BookingState = "draft"
     deadline: DeadlineRule = field(default_factory=DeadlineRule)
+    reminders: tuple[int, ...] | None = None  # minutes before each session; None: the series'
 
     @property
     def first_session_start(self) -> datetime:
@@ -324,7 +328,7 @@ class _Reader:
     def series(self, value: object, path: str) -> Series:
         fields = {
             "key", "title", "theme", "policy", "one_team_per_series", "format",
-            "presenters_per_session",
+            "presenters_per_session", "reminders",
         }
         raw = self.mapping(value, path, fields)
         before = len(self.problems)
@@ -356,14 +360,16 @@ class _Reader:
             )
         elif "presenters_per_session" in raw:
             self.problems.append(f"{path}.presenters_per_session: only applies to the format few")
+        reminders = self.attempt(self.reminders, raw.get("reminders"), f"{path}.reminders")
         if len(self.problems) > before:
             raise _Fail()
         assert key and title and theme and policy and one is not None and fmt
-        return Series(key, title, theme, policy, one, fmt, presenters)
+        return Series(key, title, theme, policy, one, fmt, presenters, reminders)
 
     def set_def(self, value: object, path: str) -> SetDef:
         fields = {
             "key", "series", "name", "capacity", "sessions", "facilitators", "booking", "deadline",
+            "reminders",
         }
         raw = self.mapping(value, path, fields)
         before = len(self.problems)
@@ -387,6 +393,7 @@ class _Reader:
         if "deadline" in raw:
             deadline = self.attempt(self.deadline, raw["deadline"], f"{path}.deadline")
         sessions = self.attempt(self.sessions, raw.get("sessions"), f"{path}.sessions")
+        reminders = self.attempt(self.reminders, raw.get("reminders"), f"{path}.reminders")
         if len(self.problems) > before:
             raise _Fail()
         assert key and series_key and name and capacity and booking and deadline and sessions
@@ -399,7 +406,23 @@ class _Reader:
             capacity=capacity,
             booking=booking,
             deadline=deadline,
+            reminders=reminders,
         )
+
+    def reminders(self, value: object, path: str) -> tuple[int, ...] | None:
+        """Lead times such as ["3 days", "1 hour"]; absent means the default, [] means none."""
+        if value is None:
+            return None
+        before = len(self.problems)
+        leads: list[int] = []
+        for index, item in enumerate(self.listing(value, path)):
+            try:
+                leads.append(parse_lead(item))
+            except LeadError as wrong:
+                self.problems.append(f"{path}[{index}]: {wrong}")
+        if len(self.problems) > before:
+            raise _Fail()
+        return tuple(sorted(set(leads), reverse=True))
 
     def sessions(self, value: object, path: str) -> tuple[SessionSlot, ...]:
         items = self.listing(value, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,6 +54,8 @@ class Pending:
     recipient: str
     body: dict[str, Any]
     attempts: int
+    kind: str = "message"  # what the notice is, e.g. "session-reminder" (bot.features.mail_text)
+    dedupe_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,125 @@ class Scrubbed:
         return dict(self.counts).get(what, 0)
 
 
-class Store(ABC):
+# Between sessions (issue 12) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeStatus:
+    """How one notice went out, for the programme team: never its text."""
+
+    id: int
+    person: str  # an e-mail address where known, else the recipient key
+    kind: str
+    set_key: str | None
+    status: str  # pending, teams, email, failed
+    at: datetime  # when it went out, or last failed; when it was queued while pending
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ReminderCandidate:
+    """A session reminder that may fall due, and the notice to queue if it is sent."""
+
+    set_key: str
+    number: int
+    starts_at: datetime
+    lead_minutes: int
+    officer_email: str
+    due_at: datetime
+    placed_at: datetime | None
+    skip: str | None  # why not to send it when due (apologies, started), else None
+    notice: Notice | None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A deep-dive topic proposed in a set: visible only inside it (and to admins)."""
+
+    id: int
+    set_key: str
+    title: str = field(repr=False)
+    votes: int = 0
+    mine: bool = False  # the asker voted for it
+    proposed_by_me: bool = False
+
+
+class BetweenStore(ABC):
+    """Delivery records, session reminders, refined challenges and topics (bot.store.sql_between)."""
+
+    @abstractmethod
+    async def claim_email(self, notice_id: int, now: datetime, reason: str) -> bool:
+        """Take the right to e-mail this notice, noting why Teams did not do; False if it was taken
+        before (never e-mail twice)."""
+
+    @abstractmethod
+    async def release_email(self, notice_id: int) -> None:
+        """Graph refused the e-mail for certain (it was not sent): a later attempt may try again."""
+
+    @abstractmethod
+    async def notice_failed(self, notice_id: int, reason: str, now: datetime,
+                            retry_at: datetime | None) -> None:
+        """Record a failure; `retry_at` None stops retrying (an e-mail whose fate is unknown)."""
+
+    @abstractmethod
+    async def report_failures(self, now: datetime,
+                              build: Callable[[list[NoticeStatus]], list[Notice]]) -> int:
+        """Queue, once, what `build` makes of the failed notices not yet reported to the admins."""
+
+    @abstractmethod
+    async def notice_statuses(self, set_key: str | None = None, *, everything: bool = False,
+                              limit: int = 500) -> list[NoticeStatus]:
+        """Newest first; without `everything`, only those that did not go by Teams."""
+
+    @abstractmethod
+    async def email_of(self, recipient: str) -> str | None:
+        """The e-mail address behind a recipient key, from the officers and the conversations."""
+
+    @abstractmethod
+    async def notice_context(self, notice: Pending) -> dict[str, str]:
+        """Schedule facts for a notice's e-mail, from the set or team it names: "set" (the set's
+        title) and "council" where known. Never anything a person wrote in a set."""
+
+    @abstractmethod
+    async def any_service_url(self, tenant_id: str | None = None) -> str | None:
+        """A Teams service URL seen lately (to start a personal chat with)."""
+
+    @abstractmethod
+    async def reminder_leads(self) -> dict[str, tuple[int, ...]]:
+        """The lead times in minutes from the programme file, by "series:<key>" and "set:<key>"."""
+
+    @abstractmethod
+    async def claim_reminders(self, set_key: str, candidates: Sequence[ReminderCandidate], now: datetime,
+                              grace: timedelta) -> list[ReminderCandidate]:
+        """For one set's sessions still to come: drop the kept reminders no longer among the
+        candidates; keep every candidate (first seen after its due time plus `grace`: skipped), then send,
+        once across instances, those due now: each marked sent or skipped with its notice queued in
+        the same transaction. Returns those sent."""
+
+    @abstractmethod
+    async def save_challenge(self, record: ChallengeRecord, now: datetime) -> int:
+        """Add a version (a restatement of the current one adds none); the current version's number."""
+
+    @abstractmethod
+    async def challenge_versions(self, set_key: str, officer_email: str) -> int: ...
+
+    @abstractmethod
+    async def propose_topic(self, set_key: str, title: str, by: str, now: datetime) -> int:
+        """The topic's id (an existing one with the same title in the set is reused)."""
+
+    @abstractmethod
+    async def vote_topic(self, topic_id: int, voter: str, vote: bool, now: datetime) -> bool:
+        """Vote for (or take back the vote on) a topic; False if the topic does not exist."""
+
+    @abstractmethod
+    async def topics(self, set_key: str, voter: str | None = None) -> list[Topic]:
+        """The set's topics, most votes first."""
+
+    @abstractmethod
+    async def topic_set(self, topic_id: int) -> str | None: ...
+
+
+class Store(BetweenStore):
     @abstractmethod
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
@@ -173,7 +293,8 @@ class Store(ABC):
         """Take due notices for delivery; another instance will not take them until the lease ends."""
 
     @abstractmethod
-    async def delivered(self, notice_id: int, at: datetime) -> None: ...
+    async def delivered(self, notice_id: int, at: datetime, channel: str = "teams") -> None:
+        """The notice went out, by `channel` ("teams" or "email")."""
 
     @abstractmethod
     async def not_delivered(self, notice_id: int, error: str, retry_at: datetime) -> None: ...

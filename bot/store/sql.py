@@ -19,6 +19,7 @@ from bot.store import tables as t
 from bot.store.base import ConversationRef, Notice, Pending, Store
 from bot.store.once import TURN, AlreadyDone, TurnMark
 from bot.store.sql_attendance import AttendanceQueries
+from bot.store.sql_between import BetweenQueries, notice_kind
 from bot.store.sql_booking import BookingQueries
 from bot.store.sql_evaluation import EvaluationQueries
 from bot.store.sql_meetings import MeetingQueries
@@ -101,7 +102,8 @@ async def migrate(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
-class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries, EvaluationQueries, Store):
+class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries,
+               EvaluationQueries, Store):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -235,6 +237,7 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
             stmt = self._insert(t.outbox).values(
                 recipient=notice.recipient, body=notice.body, dedupe_key=notice.dedupe_key,
                 created_at=now, due_at=notice.due_at or now, attempts=0,
+                kind=notice_kind(notice), set_key=notice.body.get("set"),
             )
             await conn.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
 
@@ -245,7 +248,7 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
     async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[Pending]:
         o = t.outbox
         pick = (
-            sa.select(o.c.id, o.c.recipient, o.c.body, o.c.attempts)
+            sa.select(o.c.id, o.c.recipient, o.c.body, o.c.attempts, o.c.kind, o.c.dedupe_key)
             .where(o.c.sent_at.is_(None), o.c.due_at <= now)
             .order_by(o.c.due_at, o.c.id)
             .limit(limit)
@@ -260,12 +263,14 @@ class SqlStore(BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries
                     .where(o.c.id.in_([r.id for r in rows]))
                     .values(due_at=now + timedelta(seconds=lease_seconds), attempts=o.c.attempts + 1)
                 )
-        return [Pending(r.id, r.recipient, dict(r.body), r.attempts + 1) for r in rows]
+        return [Pending(r.id, r.recipient, dict(r.body), r.attempts + 1, r.kind or "message", r.dedupe_key)
+                for r in rows]
 
-    async def delivered(self, notice_id: int, at: datetime) -> None:
+    async def delivered(self, notice_id: int, at: datetime, channel: str = "teams") -> None:
         async with self.write() as conn:
             await conn.execute(
-                t.outbox.update().where(t.outbox.c.id == notice_id).values(sent_at=at, last_error=None)
+                t.outbox.update().where(t.outbox.c.id == notice_id)
+                .values(sent_at=at, status=channel, status_at=at)
             )
 
     async def not_delivered(self, notice_id: int, error: str, retry_at: datetime) -> None:

@@ -293,6 +293,67 @@ reflection_sent = sa.Table(
     sa.Column("author", sa.String(320), primary_key=True),
 )
 
+# Between sessions (issue 12) ------------------------------------------------------------------
+# The outbox's delivery columns (kind, set_key, status, status_at, email_claimed_at, reported_at)
+# are declared on `outbox` above by `_outbox_delivery`, so that one table object holds them all.
+
+
+def _outbox_delivery() -> None:
+    for column in (
+        sa.Column("kind", sa.String(40), nullable=True),
+        sa.Column("set_key", sa.String(100), nullable=True),
+        sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
+        sa.Column("status_at", UtcDateTime(), nullable=True),
+        sa.Column("email_claimed_at", UtcDateTime(), nullable=True),
+        sa.Column("reported_at", UtcDateTime(), nullable=True),
+    ):
+        outbox.append_column(column)
+
+
+_outbox_delivery()
+
+reminder_lead = sa.Table(
+    "reminder_lead",
+    metadata,
+    sa.Column("scope", sa.String(120), primary_key=True),
+    sa.Column("minutes", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+session_reminder = sa.Table(
+    "session_reminder",
+    metadata,
+    sa.Column("set_key", sa.String(100), primary_key=True),
+    sa.Column("session_number", sa.Integer, primary_key=True),
+    sa.Column("starts_at", UtcDateTime(), primary_key=True),
+    sa.Column("lead_minutes", sa.Integer, primary_key=True),
+    sa.Column("officer_email", sa.String(320), primary_key=True),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("reason", sa.String(40), nullable=True),
+    sa.Column("decided_at", UtcDateTime(), nullable=False),
+)
+
+topic = sa.Table(
+    "topic",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("set_key", sa.String(100), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("title_key", sa.String(200), nullable=False),
+    sa.Column("proposed_by", sa.String(320), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("set_key", "title_key", name="uq_topic_set_title"),
+)
+
+topic_vote = sa.Table(
+    "topic_vote",
+    metadata,
+    sa.Column("topic_id", sa.Integer, sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("voter", sa.String(320), primary_key=True),
+    sa.Column("voted_at", UtcDateTime(), nullable=False),
+)
+
 # Evaluation, pulse, erasure and retention (issue 13) -------------------------------------------
 # Answers are keyed by the officer's e-mail address so that they can be changed; erasure and the
 # retention purge replace it with a random "erased-…" key, keeping the scores for the figures.

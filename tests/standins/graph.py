@@ -1,4 +1,5 @@
-"""A local Microsoft Graph stand-in (aiohttp on 127.0.0.1) for events, meetings, chats, attendance.
+"""A local Microsoft Graph stand-in (aiohttp on 127.0.0.1) for events, meetings, chats, attendance,
+e-mail (`sendMail`), the directory (`GET /users/{id}`) and apps installed for a user.
 
 It checks request bodies the way the real API does where our code depends on it, keeps state in
 memory, pages attendance records with `@odata.nextLink`, issues tokens (optionally over TLS, so
@@ -117,6 +118,18 @@ class StoredMeeting:
 
 
 @dataclass
+class SentMail:
+    """One e-mail the app sent through `POST /users/{id}/sendMail`."""
+
+    mailbox: str
+    to: list[str]
+    subject: str
+    content_type: str
+    content: str
+    save_to_sent_items: bool
+
+
+@dataclass
 class Installation:
     id: str
     app_id: str
@@ -207,6 +220,10 @@ class GraphStandin:
         self.meetings: dict[str, StoredMeeting] = {}
         self.chats: dict[str, dict[str, Installation]] = {}
         self.planned: list[Planned] = []
+        self.mails: list[SentMail] = []
+        # The tenant's directory (members and guests), by lower-case address: their object ids.
+        self.directory: dict[str, str] = {}
+        self.user_apps: dict[str, set[str]] = {}
         self.forced: list[tuple[str, int, str]] = []
         self.in_flight: Counter[str] = Counter()
         self.peak_in_flight: Counter[str] = Counter()
@@ -257,6 +274,9 @@ class GraphStandin:
         app.router.add_get(meeting + "/attendanceReports", self._reports)
         app.router.add_get(meeting + "/attendanceReports/{report}/attendanceRecords", self._records)
         app.router.add_post(v1 + "/chats/{chat}/installedApps", self._install)
+        app.router.add_post(user + "/sendMail", self._send_mail)
+        app.router.add_get(user, self._get_user)
+        app.router.add_post(user + "/teamwork/installedApps", self._install_for_user)
         context = None
         if self.tls:
             self._tmp = tempfile.TemporaryDirectory(prefix="graph-standin-")
@@ -620,6 +640,69 @@ class GraphStandin:
             return error(409, "Conflict", "The app is already installed in this chat.")
         chat[app_id] = Installation(secrets.token_urlsafe(16), app_id, permissions)
         return web.json_response({"id": chat[app_id].id}, status=201)
+
+
+    # -- mail and people (issue 12) ----------------------------------------------------------
+
+    async def _send_mail(self, request: web.Request) -> web.Response:
+        mailbox = self._mailbox(request)
+        try:
+            body = await self._json(request)
+        except Invalid as exc:
+            return error(400, "ErrorInvalidRequest", exc.message)
+        # msgraph-sdk names the action's parameters as the API declares them: capitalised.
+        message = body.get("Message")
+        if not isinstance(message, dict):
+            return error(400, "ErrorInvalidRequest", "The 'Message' parameter is required.")
+        recipients = message.get("toRecipients")
+        if not isinstance(recipients, list) or not recipients:
+            return error(400, "ErrorInvalidRecipients", "At least one recipient is required.")
+        addresses = [str((r.get("emailAddress") or {}).get("address") or "") for r in recipients
+                     if isinstance(r, dict)]
+        if not all("@" in a for a in addresses):
+            return error(400, "ErrorInvalidRecipients", "Every recipient needs emailAddress.address.")
+        content = message.get("body") or {}
+        kind = str(content.get("contentType", "")).lower()
+        if kind not in {"text", "html"}:
+            return error(400, "ErrorInvalidRequest", "'body' needs contentType text or html.")
+        self.mails.append(SentMail(mailbox, addresses, str(message.get("subject") or ""), kind,
+                                   str(content.get("content") or ""), bool(body.get("SaveToSentItems", True))))
+        return web.Response(status=202)
+
+    def _person(self, request: web.Request) -> str | None:
+        wanted = request.match_info["user"].lower()
+        if wanted in self.directory:
+            return self.directory[wanted]
+        return wanted if wanted in self.directory.values() else None
+
+    async def _get_user(self, request: web.Request) -> web.Response:
+        found = self._person(request)
+        if found is None:
+            return error(404, "Request_ResourceNotFound",
+                         f"Resource '{request.match_info['user']}' does not exist.")
+        address = next(a for a, i in self.directory.items() if i == found)
+        return web.json_response({"id": found, "userPrincipalName": address, "mail": address})
+
+    async def _install_for_user(self, request: web.Request) -> web.Response:
+        found = self._person(request)
+        if found is None:
+            return error(404, "NotFound", "The user was not found.")
+        try:
+            body = await self._json(request)
+        except Invalid as exc:
+            return error(400, "BadRequest", exc.message)
+        bind = str(body.get("teamsApp@odata.bind", ""))
+        marker = "/appCatalogs/teamsApps/"
+        if marker not in bind:
+            return error(400, "BadRequest", "teamsApp@odata.bind must name a catalogue app.")
+        app_id = bind.rsplit(marker, 1)[1]
+        if app_id not in self.catalogue:
+            return error(404, "NotFound", "The app was not found in the catalogue.")
+        installed = self.user_apps.setdefault(found, set())
+        if app_id in installed:
+            return error(409, "Conflict", "The app is already installed for this user.")
+        installed.add(app_id)
+        return web.json_response({"id": secrets.token_urlsafe(16)}, status=201)
 
 
 def people(count: int, start: dt.datetime, minutes: int = 90, *, seed: int = 1,

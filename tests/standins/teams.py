@@ -92,6 +92,10 @@ class TeamsStandIn:
     refuse_notifications: int | None = None
     unreachable: set[str] = field(default_factory=set)  # recipients a notification fails for (207)
 
+    # Users the connector refuses as Teams does for someone of another tenant, or who blocked the bot:
+    # 403 BotNotInConversationRoster on their personal chat and on creating one (by Entra object id).
+    refused: set[str] = field(default_factory=set)
+
     def __post_init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "standin-" + secrets.token_hex(4)
@@ -227,6 +231,8 @@ class TeamsStandIn:
         call = Call(request.method, request.path, request.match_info["cid"],
                     request.match_info.get("aid"), body, request.headers["Authorization"])
         self.calls.append(call)
+        if any(call.conversation_id == f"a:personal-{aad}" for aad in self.refused):
+            return self._roster_refusal()
         if self.fail_connector:
             return web.json_response({"error": {"code": "ServiceError"}}, status=503)
         if self.connector_faults:
@@ -254,11 +260,26 @@ class TeamsStandIn:
         if not self._authorised(request):
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         body = await request.json()
-        member = (body.get("members") or [{}])[0].get("id", "")
-        conversation_id = f"a:personal-{member}"
+        member = (body.get("members") or [{}])[0]
+        aad = str(member.get("aadObjectId") or member.get("id", "")).removeprefix("29:")
+        conversation_id = f"a:personal-{aad}"
         self.calls.append(Call("POST", request.path, conversation_id, None, body,
                                request.headers["Authorization"]))
-        return web.json_response({"id": conversation_id})
+        # The Python SDK writes "tenantID"; the service reads JSON names case-insensitively.
+        tenant = body.get("tenantId") or body.get("tenantID") or ((body.get("channelData") or {}).get(
+            "tenant") or {}).get("id")
+        if not tenant or body.get("isGroup"):
+            return web.json_response({"error": {"code": "BadSyntax", "message": "Incorrect conversation "
+                                                 "creation parameters"}}, status=400)
+        if aad in self.refused:
+            return self._roster_refusal()
+        return web.json_response({"id": conversation_id}, status=201)
+
+    @staticmethod
+    def _roster_refusal() -> web.Response:
+        return web.json_response({"error": {"code": "BotNotInConversationRoster",
+                                            "message": "The bot is not part of the conversation roster."}},
+                                 status=403)
 
     async def _meeting_notification(self, request: web.Request) -> web.Response:
         """Teams' targeted in-meeting notification (POST /v1/meetings/{id}/notification)."""
@@ -315,6 +336,9 @@ class TeamsStandIn:
         return jwt.encode(body, key or self.sso_key, algorithm="RS256", headers={"kid": self.sso_kid})
 
     # ---- what the tests read -------------------------------------------------------------
+
+    def created_conversations(self) -> list[Call]:
+        return [c for c in self.calls if c.path == "/v3/conversations"]
 
     def calls_to(self, conversation_id: str) -> list[Call]:
         return [c for c in self.calls if c.conversation_id == conversation_id]
