@@ -357,7 +357,10 @@ async def test_dedup_costs_no_round_trip_unless_something_changed(
         assert not [s for s in statements if "processed_activity" in s]  # a read-only turn: no marker
         statements.clear()
         again = await teams.send(booked.messages, shown)  # Teams re-sends it
-        assert again.body == first.body and statements == []  # answered from memory
+        # Answered from memory: not even the conversation is saved again (a timer's sweep may
+        # read the store meanwhile, so only the turn's own tables are looked for).
+        assert again.body == first.body
+        assert not [s for s in statements if "processed_activity" in s or "conversation_ref" in s]
         nominated = teams.card_action(alex, "signup.submit", form(alex, "Leeds City Council"))
         statements.clear()
         await teams.send(booked.messages, nominated)
