@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.rules.session.controls import CONTROLS
+
 
 class Scope(StrEnum):
     PERSONAL = "personal"
@@ -24,7 +26,7 @@ PERSONAL = frozenset({Scope.PERSONAL})
 CHATS = frozenset({Scope.PERSONAL, Scope.GROUP_CHAT})
 MEETING = frozenset({Scope.GROUP_CHAT})
 
-COMMANDS: tuple[Command, ...] = (
+_OTHERS: tuple[Command, ...] = (
     Command("help", "help", "What I can do here", CHATS),
     Command("sign up", "sign up", "Sign your council up to an Action Learning Set", PERSONAL),
     Command("my sets", "my sets", "Where your council stands in the sets you signed up to", PERSONAL),
@@ -32,20 +34,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("sets", "sets", "Programme admins: booking, confirmed teams and waiting lists", PERSONAL),
     Command("apologies", "apologies", "Tell the facilitator you cannot come to a session, and why", PERSONAL),
     Command("register", "register", "Facilitators: who attended each session of your set", CHATS),
-    # The facilitator's session controls (bot.features.meeting). Teams lists at most 12 commands
-    # per scope, so "resume" is typed or pressed on the session card but not on the menu.
-    Command("start", "start", "Facilitators: start the session, with the ground rules and running order",
-            MEETING),
-    Command("next", "next", "Facilitators: the next presenter (or the next part of the session)", MEETING),
-    Command("pass", "pass", "Facilitators: the presenter passes; you can go back to them later", MEETING),
-    Command("back", "back", "Facilitators: go back to the presenter who passed, or the one before", MEETING),
-    Command("extend", "extend N", "Facilitators: give the presenter N more minutes, e.g. extend 3", MEETING),
-    Command("pause", "pause", "Facilitators: pause the clock (type resume to carry on)", MEETING),
-    Command("skip", "skip NAME", "Facilitators: skip a team today, e.g. skip Leeds", MEETING),
-    Command("order", "order", "Facilitators: change the running order of the teams still to come", MEETING),
-    Command("reflect", "reflect", "Facilitators: start the closing reflection round", MEETING),
-    Command("end", "end", "Facilitators: end the session", MEETING),
-    # Between sessions (issue 12)
+    # Between sessions (bot.features.between)
     Command("challenge", "challenge", "See and refine your challenge, with the six questions", PERSONAL),
     Command("actions", "actions", "Update your team's actions before the next session", PERSONAL),
     Command("topics", "topics", "Propose and vote on topics for a deep dive in your set", PERSONAL),
@@ -54,6 +43,13 @@ COMMANDS: tuple[Command, ...] = (
             PERSONAL),
     Command("report", "report", "Facilitators: your set's figures: attendance, actions, evaluation",
             PERSONAL),
+)
+# The facilitator's session controls come from their one table, in its order. Teams lists at most
+# 12 commands per scope, so controls such as "resume" and "timecheck" are typed or pressed on the
+# session card but kept off the menu.
+COMMANDS: tuple[Command, ...] = (
+    *_OTHERS,
+    *(Command(c.name, c.title, c.description, MEETING) for c in CONTROLS if c.menu and c.typed),
 )
 
 

@@ -3,17 +3,19 @@ the private cards for actions, their review and the closing reflections."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from bot.rules.airtime import AirtimePhase
 from bot.rules.ground_rules import GROUND_RULES
-from bot.rules.session import Row, RowStatus, SessionView, Stage
-from bot.store.session_records import MAX_ACTIONS, ActionItem, Reflection
+from bot.rules.records import MAX_ACTIONS, ActionItem, ActionReview, Reflection
+from bot.rules.session import CONTROLS, Control, Place, Row, RowStatus, SessionView, Stage, Timing
 from cards.elements import Json, bullets, card, execute, facts, heading, text
 from cards.format import LONDON, london, plain
 from cards.inputs import action_set, choice_set, container, text_input
+from cards.session_payloads import Ending, Starting
+from cards.verbs import Verb
 
 ACTION_MAX = 500
 NOTE_MAX = 1000
@@ -53,6 +55,14 @@ def duration(seconds: int) -> str:
     return f"{minutes} min" if minutes else f"{rest} s"
 
 
+def rough_duration(seconds: int) -> str:
+    """A forecast, to the nearest minute once it is a minute or more: "75 min", not "74 min 59 s"."""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{(seconds + 30) // 60} min"
+
+
 @dataclass(frozen=True)
 class SessionCardView:
     """The session card's data: the rules' view plus what only the store knows."""
@@ -62,6 +72,10 @@ class SessionCardView:
     sessions_in_set: int
     stage_ends_at: datetime | None = None  # when the stage's time runs out, if nobody pauses
     last_actions: tuple[str, ...] = ()  # the presenter's actions from last time, during the review
+    # The teams' current challenge titles, by team id: shown only in the set's own chat.
+    challenges: Mapping[str, str] = field(default_factory=dict)
+    review: ActionReview | None = None  # the presenter's review, saved before the session
+    updates: tuple[tuple[str, tuple[str, ...]], ...] = ()  # short updates: (team, open actions)
 
 
 def ground_rules_card(set_name: str, number: int) -> Json:
@@ -98,38 +112,63 @@ def _warning(view: SessionCardView) -> Json | None:
     return None
 
 
-def _row(row: Row) -> tuple[str, str]:
+def _row(row: Row, challenges: Mapping[str, str]) -> tuple[str, str]:
     status = ROW_STATUS[row.status]
     if row.expected_seconds is not None:
-        status += f", about {duration(row.expected_seconds)}"
+        status += f", about {rough_duration(row.expected_seconds)}"
+    challenge = challenges.get(row.team_id)
+    if challenge:
+        status += f" ({plain(challenge)})"
     return plain(row.name), status
+
+
+def _buttons(s: SessionView, place: Place | None) -> list[Json]:
+    """The buttons of the controls table shown now, in the table's order (`place` None: all)."""
+    def shown(c: Control) -> bool:
+        b = c.button
+        return (b is not None and s.stage in b.stages and (place is None or b.place is place)
+                and (b.paused is None or b.paused == s.paused))
+    return [execute(c.button.label, c.verb, c.button.data, style=c.button.style)
+            for c in CONTROLS if shown(c) and c.button is not None]
 
 
 def _controls(view: SessionCardView) -> list[Json]:
     s = view.session
+    reflections = execute("See the reflections", Verb.MEETING_REFLECTIONS)
     if s.stage is Stage.ENDED:
-        return [action_set([execute("See the reflections", "meeting.reflections")])]
-    pause = execute("Resume", "meeting.resume") if s.paused else execute("Pause", "meeting.pause")
+        return [action_set([reflections])]
     if s.stage is Stage.REFLECTION:
-        return [action_set([pause, execute("+2 minutes", "meeting.extend", {"minutes": 2}),
-                            execute("See the reflections", "meeting.reflections"),
-                            execute("End the session", "meeting.end", style="destructive")])]
+        return [action_set([*_buttons(s, None), reflections])]
     teams = [(row.name, row.team_id) for row in s.rows if row.status is not RowStatus.DONE]
-    rows: list[Json] = [
-        action_set([execute("Next", "meeting.next", style="positive"), execute("Pass", "meeting.pass"),
-                    execute("Back", "meeting.back"),
-                    execute("+2 minutes", "meeting.extend", {"minutes": 2})]),
-        action_set([pause, execute("Change order", "meeting.order"),
-                    execute("Reflection round", "meeting.reflect"),
-                    execute("End the session", "meeting.end", style="destructive")]),
-    ]
+    rows: list[Json] = [action_set(_buttons(s, Place.CUES)), action_set(_buttons(s, Place.STAGE))]
     if teams:
         rows += [
             choice_set("team", "A team", teams, placeholder="Choose a team"),
-            action_set([execute("Skip", "meeting.skip"), execute("Has joined", "meeting.here"),
-                        execute("Has left", "meeting.away")]),
+            action_set(_buttons(s, Place.TEAM)),
         ]
     return [container(rows, separator=True)]
+
+
+def _review(review: ActionReview) -> list[Json]:
+    words = {"done": "done", "partly": "partly done", "not_done": "not done"}
+    lines = [f"Action {position}: {words[status]}" for position, status in review.statuses]
+    notes = (("Worked well", review.worked_well), ("Worked less well", review.worked_less_well),
+             ("Learnt", review.learning))
+    lines += [f"{label}: {plain(note)}" for label, note in notes if note.strip()]
+    return [text("Their review, saved before the session:", weight="Bolder"), bullets(lines)]
+
+
+def _updates(view: SessionCardView) -> list[Json]:
+    s = view.session
+    if not view.updates:
+        return [text("Short updates at the opening: " + ", ".join(plain(u) for u in s.updates))]
+    body: list[Json] = [text("Short updates at the opening", weight="Bolder")]
+    for name, open_actions in view.updates:
+        if open_actions:
+            body += [text(f"{plain(name)}: open actions"), bullets(plain(a) for a in open_actions)]
+        else:
+            body.append(text(f"{plain(name)}: no open actions"))
+    return body
 
 
 def session_card(view: SessionCardView) -> Json:
@@ -157,13 +196,25 @@ def session_card(view: SessionCardView) -> Json:
     if view.last_actions:
         body += [text("Actions set last time:", weight="Bolder"),
                  bullets(plain(a) for a in view.last_actions)]
+    if view.review is not None and s.phase is AirtimePhase.REVIEW:
+        body += _review(view.review)
     if s.updates and s.stage is Stage.OPENING:
-        body.append(text("Short updates at the opening: " + ", ".join(plain(u) for u in s.updates)))
+        body += _updates(view)
     if s.rows:
-        body += [text("Running order", weight="Bolder"), facts(_row(row) for row in s.rows)]
+        body += [text("Running order", weight="Bolder"),
+                 facts(_row(row, view.challenges) for row in s.rows)]
     if s.stage is Stage.ENDED:
         body.append(text("The session has ended. Thank you: what is said in the set stays in the set."))
     return card([*body, *_controls(view)])
+
+
+def for_facilitator(user_id: str, refresh: Verb, data: Mapping[str, object], title: str,
+                    line: str) -> Json:
+    """A facilitator's form posted in a shared chat: everyone sees `title` and `line` only, and
+    Teams asks the bot (`refresh`, with `data`) for the form itself for the facilitator alone."""
+    return card([heading(title), text(line)], refresh={
+        "action": {"type": "Action.Execute", "verb": refresh, "title": "Show the form", "data": dict(data)},
+        "userIds": [user_id]})
 
 
 def choose_set_card(options: Sequence[tuple[str, str]]) -> Json:
@@ -171,8 +222,38 @@ def choose_set_card(options: Sequence[tuple[str, str]]) -> Json:
     return card(
         [heading("Which set meets in this chat?"),
          text("Choose the set, and I will link this chat to it and start its next session.")],
-        [execute(title, "meeting.start", {"set_key": key}) for key, title in options],
+        [execute(title, Verb.MEETING_START, {"set_key": key}) for key, title in options],
     )
+
+
+def confirm_start_card(set_key: str, set_name: str, number: int, scheduled: datetime) -> Json:
+    """Starting a session well away from its scheduled time: the facilitator confirms."""
+    return card(
+        [heading(f"Start session {number} now?"),
+         text(f"Session {number} of {plain(set_name)} is scheduled for {london(scheduled)}.")],
+        [execute(f"Start session {number} now", Verb.MEETING_START,
+                 Starting(set_key, number, confirmed=True).data(), style="positive")],
+    )
+
+
+def confirm_end_card(number: int) -> Json:
+    return card(
+        [heading(f"End session {number}?"),
+         text("Ending closes the session for everyone; it cannot be started again.")],
+        [execute("End the session", Verb.MEETING_END, Ending(confirmed=True).data(), style="destructive")],
+    )
+
+
+def timing_text(timing: Timing) -> str:
+    """The time check, in plain words, e.g. "The session is running 4 minutes behind plan: at this
+    rate it ends at 12:04."."""
+    minutes = round(timing.behind / 60)
+    ends = f"{(timing.ends_at + timedelta(seconds=30)).astimezone(LONDON):%H:%M}"  # to the nearest minute
+    if minutes == 0:
+        return f"The session is on time: it ends at {ends}."
+    count = f"{abs(minutes)} minute{'s' if abs(minutes) != 1 else ''}"
+    side = "behind" if minutes > 0 else "ahead of"
+    return f"The session is running {count} {side} plan: at this rate it ends at {ends}."
 
 
 def order_card(teams: Sequence[tuple[str, str]]) -> Json:
@@ -183,7 +264,7 @@ def order_card(teams: Sequence[tuple[str, str]]) -> Json:
          text("Choose who comes next, then after them, and so on."),
          *(choice_set(f"position_{i}", f"Position {i}", choices, team_id)
            for i, (team_id, _) in enumerate(teams, start=1))],
-        [execute("Save the order", "meeting.reorder", style="positive")],
+        [execute("Save the order", Verb.MEETING_REORDER, style="positive")],
     )
 
 
@@ -202,7 +283,7 @@ def actions_card(*, set_key: str, set_name: str, number: int, team_id: str, team
               "your airtime next time."),
          *(text_input(f"action_{i}", f"Action {i}", value, max_length=ACTION_MAX)
            for i, value in enumerate(values, start=1))],
-        [execute("Save my actions", "meeting.actions",
+        [execute("Save my actions", Verb.MEETING_ACTIONS,
                  {"set_key": set_key, "number": number, "team_id": team_id}, style="positive")],
     )
 
@@ -224,7 +305,7 @@ def review_card(*, set_key: str, number: int, team_id: str, team_name: str,
          text_input("worked_well", "What worked well?", multiline=True, max_length=NOTE_MAX),
          text_input("worked_less_well", "What worked less well?", multiline=True, max_length=NOTE_MAX),
          text_input("learning", "What have you learnt?", multiline=True, max_length=NOTE_MAX)],
-        [execute("Save the review", "meeting.review",
+        [execute("Save the review", Verb.MEETING_REVIEW,
                  {"set_key": set_key, "number": number, "team_id": team_id}, style="positive")],
     )
 
@@ -238,7 +319,7 @@ def reflection_card(*, set_key: str, set_name: str, number: int) -> Json:
                     multiline=True, max_length=NOTE_MAX),
          text_input("individual", "What have you learnt yourself (about the process, or your practice)?",
                     multiline=True, max_length=NOTE_MAX)],
-        [execute("Send my reflections", "meeting.reflection", {"set_key": set_key, "number": number},
+        [execute("Send my reflections", Verb.MEETING_REFLECTION, {"set_key": set_key, "number": number},
                  style="positive")],
     )
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.rules import session as s
-from bot.store.session_records import ActionItem, Reflection
+from bot.rules.records import ActionItem, Reflection
 from cards import session as c
+from cards.verbs import Verb
 
 _NOW = datetime(2027, 3, 2, 10, 30, tzinfo=UTC)
 _NAMES = {"t1": "Leeds City Council", "t2": "Wigan Council", "t3": "Bury Council"}
@@ -42,6 +43,12 @@ def examples() -> list[tuple[str, dict[str, Any]]]:
         ("session.choose_set_card", c.choose_set_card([("procurement-tue", "Sustainable Procurement: "
                                                                             "Tuesday set")])),
         ("session.order_card", c.order_card(list(_NAMES.items()))),
+        ("session.for_facilitator", c.for_facilitator("29:fran", Verb.MEETING_FORM, {"form": "order"},
+                                                      "Change the running order",
+                                                      "Fran is choosing a new running order.")),
+        ("session.confirm_start_card", c.confirm_start_card("procurement-tue", "Tuesday set", 2,
+                                                            _NOW + timedelta(days=14))),
+        ("session.confirm_end_card", c.confirm_end_card(2)),
         ("session.notice_card", c.notice_card("Not now", "Only facilitators can run the session.")),
         ("session.actions_card", c.actions_card(
             set_key="procurement-tue", set_name="Tuesday set", number=1, team_id="t1",

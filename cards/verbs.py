@@ -44,6 +44,10 @@ class Verb(StrEnum):
     MEETING_ACTIONS = "meeting.actions"
     MEETING_REVIEW = "meeting.review"
     MEETING_REFLECTION = "meeting.reflection"
+    # The facilitator's time check (session controls)
+    MEETING_TIMECHECK = "meeting.timecheck"
+    # Facilitator-only forms in the meeting chat: Teams asks for them by refresh (session controls)
+    MEETING_FORM = "meeting.form"
     # Between sessions (issue 12): refine a challenge, update actions, deep-dive topics
     CHALLENGE_SHOW = "challenge.show"
     CHALLENGE_SAVE = "challenge.save"

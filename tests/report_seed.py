@@ -16,8 +16,8 @@ from typing import Any
 from bot.rules import attendance as a
 from bot.rules import booking as b
 from bot.rules.programme import Programme, parse_programme
+from bot.rules.records import ActionReview
 from bot.store.base import BookChange, ChallengeRecord, Store
-from bot.store.session_records import ActionReview
 from cards.format import LONDON
 from tests.standins.teams import TeamsStandIn, User
 

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("botbuilder", "botframework", "msrest", "msgraph", "kiota", "azure", "aiohttp",
              "sqlalchemy", "alembic", "asyncpg", "aiosqlite", "bot.adapter", "bot.store.sql")
 PLAIN = [
-    *sorted((ROOT / "bot" / "rules").glob("*.py")),
-    *sorted((ROOT / "bot" / "features").glob("*.py")),
+    *sorted((ROOT / "bot" / "rules").rglob("*.py")),  # packages too, e.g. bot/rules/session/
+    *sorted((ROOT / "bot" / "features").rglob("*.py")),
     *sorted((ROOT / "cards").glob("*.py")),
     ROOT / "bot" / "router.py",
     ROOT / "bot" / "turns.py",

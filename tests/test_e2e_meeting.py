@@ -226,7 +226,7 @@ async def test_actions_set_in_one_session_open_the_next(meeting: Meeting) -> Non
     assert refused["value"] == "Only the officers of that team can do that."
     saved = await m.press(alex, "meeting.actions", form, conversation=m.teams.personal(alex))
     assert "Meet the finance lead" in card_text(saved["value"])
-    await m.say(FACILITATOR, "end")
+    await m.press(FACILITATOR, "meeting.end", {"confirmed": True})  # the confirmation's button
 
     set_def = programme().set_by_key(SET)
     assert set_def is not None

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from bot.features import evaluation as feature
 from bot.features.base import Services
 from bot.rules import evaluation as ev
+from bot.rules.records import SessionRun
 from bot.rules.session import SessionState, Stage
 from bot.store import tables as t
-from bot.store.session_records import SessionRun
 from bot.store.sql import SqlStore
 from tests.report_seed import OFFICERS, THU, TUE, programme, seed_records
 

@@ -16,8 +16,8 @@ from bot.rules import reminders as r
 from bot.rules import session as s
 from bot.rules.attendance import Apology
 from bot.rules.programme import ProgrammeError, parse_programme
+from bot.rules.records import SessionRun
 from bot.store.base import BookChange, Pending
-from bot.store.session_records import SessionRun
 from bot.store.sql import SqlStore
 from tests.between_seed import ALEX, SAM, SESSION_1, SESSION_2, SET, programme, programme_text, seed
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.rules import session as s
 from bot.rules.airtime import AirtimePhase
-from bot.rules.phase_clock import card_due, phase_changes, phase_tick
+from bot.rules.session import card_due, phase_changes, phase_tick
 
 T0 = datetime(2027, 3, 2, 10, 30, tzinfo=UTC)
 

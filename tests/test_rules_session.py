@@ -145,7 +145,7 @@ def test_airtime_is_shared_again_after_a_pass_an_overrun_and_a_late_arrival() ->
     decision = s.apply(state, s.Next(), at(5 + 15 + 3))
     assert decision.effects[0] == AskForActions("a")
     state = ok(decision)
-    assert state.turns[-1] == s.Turn("a", 18 * 60)
+    assert state.turns[-1] == s.Airtime("a", 18 * 60)
     assert (state.current, state.allotted) == ("b", 855)  # 57 min / 4
 
     # b passes at once: b's share goes to those still to come

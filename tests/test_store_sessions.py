@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from bot.rules import booking as b
 from bot.rules import session as s
 from bot.rules.airtime import AirtimeSettings, PhaseShares
+from bot.rules.records import ActionItem, ActionReview, Reflection, SessionRun
 from bot.store.base import BookChange, Notice
-from bot.store.session_records import ActionItem, ActionReview, Reflection, SessionRun
 from bot.store.sql import SqlStore
 from tests.programmes import programme
 

@@ -270,7 +270,7 @@ async def whole_session(m: Meeting) -> None:
             "set_key": SET, "number": "1", "team": f"{user.name.split()[1]} learnt to ask first",
             "individual": "Questions, not advice, is harder than it sounds"}, conversation=m.teams.personal(user))
     await m.tick(300)
-    await m.say(FACILITATOR, "end")
+    await m.press(FACILITATOR, "meeting.end", {"confirmed": True})  # the confirmation's button
 
 
 async def main() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.features.base import Action, Handler, Services
 from bot.features.between import Membership, chosen, reply
-from bot.store.session_records import REVIEW_STATUSES, ActionItem, ActionReview, ReviewStatus
+from bot.rules.records import REVIEW_STATUSES, ActionItem, ActionReview, ReviewStatus
 from bot.turns import Outcome, Turn
 from cards import between as cards
 from cards.payloads_between import NOTE_IDS, ActionsUpdate, SetOfMine

@@ -8,6 +8,7 @@ first. Deciding never happens inside a write transaction, so no rule runs under 
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class Lost:
 
 async def change(
     load: Callable[[], Awaitable[S]],
-    decide: Callable[[S], Decided[S, R]],
+    decide: Callable[[S], Decided[S, R] | Awaitable[Decided[S, R]]],
     save: Callable[[S, S, Sequence[Notice]], Awaitable[bool]],
     act: Callable[[S, R, bool], Awaitable[None]] | None = None,
     *,
@@ -49,10 +50,12 @@ async def change(
     what: str = "change",
 ) -> R | Lost:
     """Load, decide and save-if-unchanged, retrying a lost race; `act(after, result, queued)` runs
-    only after a save committed (`queued`: it queued notices, so the courier should be kicked)."""
+    only after a save committed (`queued`: it queued notices, so the courier should be kicked).
+    `decide` may be a coroutine where building the notices needs reads (never writes)."""
     for _ in range(tries):
         before = await load()
-        decided = decide(before)
+        made = decide(before)
+        decided = await made if inspect.isawaitable(made) else made
         if decided.after is None:
             return decided.result
         if await save(before, decided.after, decided.notices):

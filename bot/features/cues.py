@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.rules.booking import Officer, Team
+from bot.rules.records import SessionRun
 from bot.store.base import Notice
-from bot.store.session_records import SessionRun
 
 
 def _cue(run: SessionRun, kind: str, title: str) -> dict[str, str]:

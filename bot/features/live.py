@@ -21,7 +21,7 @@ from bot.features.base import Services
 from bot.rules import session as s
 from bot.rules.airtime import AirtimePhase
 from bot.rules.ground_rules import reminder
-from bot.store.session_records import SessionRun
+from bot.rules.records import SessionRun
 from bot.turns import Chat, Kind, Person, Turn
 from cards.session import PHASE_TITLES, STAGE_TITLES
 from cards.verbs import Verb
@@ -168,6 +168,10 @@ def control_turn(chat_id: str, viewer: Viewer, control: str, *, minutes: str | N
         data["minutes"] = minutes if minutes is not None else "2"  # the rules check it
     if control == "skip":
         data["team"] = team or ""
+    if control == "end":
+        # The chat's "End the session" asks first with a card; the page's own button is the
+        # facilitator's deliberate press (the page may ask before sending it).
+        data["confirmed"] = True
     return Turn(
         kind=Kind.ACTION,
         activity_id=f"live:{uuid.uuid4()}",

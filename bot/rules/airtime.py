@@ -67,13 +67,15 @@ class PhaseShares:
 
 @dataclass(frozen=True)
 class AirtimeSettings:
-    """A series' session timings. `max_airtime_seconds` caps a share ("a few each session")."""
+    """A series' session timings. `max_airtime_seconds` caps a share ("a few each session");
+    `max_share` caps it at that multiple of the fair share made at the start (None: no cap)."""
 
     opening_seconds: int = 5 * MINUTE
     reflection_seconds: int = 10 * MINUTE
     session_seconds: int = SESSION_LIMIT
     heads_up_seconds: int = 2 * MINUTE
     max_airtime_seconds: int | None = None
+    max_share: float | None = 1.5
     shares: PhaseShares = field(default_factory=PhaseShares)
 
     def __post_init__(self) -> None:
@@ -85,6 +87,8 @@ class AirtimeSettings:
             raise ValueError("opening and reflection leave no airtime")
         if self.max_airtime_seconds is not None and self.max_airtime_seconds <= 0:
             raise ValueError("the airtime cap must be positive")
+        if self.max_share is not None and not (math.isfinite(self.max_share) and self.max_share >= 1):
+            raise ValueError("the cap on a share is at least the fair share (1)")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,18 +97,22 @@ class AirtimeSettings:
             "session_seconds": self.session_seconds,
             "heads_up_seconds": self.heads_up_seconds,
             "max_airtime_seconds": self.max_airtime_seconds,
+            "max_share": self.max_share,
             "shares": self.shares.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AirtimeSettings:
         cap = data.get("max_airtime_seconds")
+        # Settings saved before the share cap existed get its default.
+        most = data.get("max_share", 1.5)
         return cls(
             opening_seconds=int(data["opening_seconds"]),
             reflection_seconds=int(data["reflection_seconds"]),
             session_seconds=int(data["session_seconds"]),
             heads_up_seconds=int(data["heads_up_seconds"]),
             max_airtime_seconds=None if cap is None else int(cap),
+            max_share=None if most is None else float(most),
             shares=PhaseShares.from_dict(data["shares"]),
         )
 

@@ -13,7 +13,7 @@ from bot.rules.attendance import Apology, Member, SessionAttendance
 from bot.rules.booking import Book, Effect, Team, Who
 from bot.rules.evaluation import Answer
 from bot.rules.programme import Programme
-from bot.store.session_records import (
+from bot.rules.records import (
     ActionItem,
     ActionReview,
     Reflection,
@@ -343,7 +343,7 @@ class Store(BetweenStore):
     async def set_of_chat(self, chat_id: str) -> str | None:
         """The set whose meeting chat this is (made by Graph, or linked by its facilitator)."""
 
-    # Sessions in the meeting (issue 5) --------------------------------------------------------
+    # Sessions in the meeting ------------------------------------------------------------------
 
     @abstractmethod
     async def session_run(self, set_key: str, number: int) -> SessionRun | None: ...

@@ -9,11 +9,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from bot.rules.airtime import AirtimeSettings
-from bot.rules.phase_clock import card_due
-from bot.rules.session import RUNNING, SessionState
-from bot.store import tables as t
-from bot.store.base import Notice
-from bot.store.session_records import (
+from bot.rules.records import (
     MAX_ACTIONS,
     REVIEW_STATUSES,
     ActionItem,
@@ -23,6 +19,9 @@ from bot.store.session_records import (
     ReviewStatus,
     SessionRun,
 )
+from bot.rules.session import RUNNING, SessionState, card_due
+from bot.store import tables as t
+from bot.store.base import Notice
 from bot.store.sql_booking import _Base
 from bot.store.sql_evaluation import author_hash
 

@@ -222,7 +222,7 @@ attendance_collection = sa.Table(
     sa.Column("gave_up_at", UtcDateTime(), nullable=True),
 )
 
-# In-meeting sessions (issue 5) -------------------------------------------------------------------
+# In-meeting sessions ----------------------------------------------------------------------------------
 
 session_run = sa.Table(
     "session_run",
