@@ -30,6 +30,7 @@ from bot.store import tables as t
 from cards.verbs import Verb
 from tests.conftest import RunningBot, start_bot
 from tests.programmes import YEAR
+from tests.sessions import start_session
 from tests.standins.teams import TeamsStandIn, User
 
 SECRET = "CONFIDENTIAL-LEEDS-CHALLENGE-7f3a"
@@ -146,7 +147,7 @@ async def world(teams: TeamsStandIn, database_url: str) -> AsyncIterator[World]:
         await store.link_chat(chat_a["id"], "adapt-a", PEOPLE["facilitator"].email, now)
         chat_b = teams.meeting_chat("authz-b")["id"]
         await store.link_chat(chat_b, "adapt-b", PEOPLE["facilitator of another set"].email, now)
-        await teams.send(bot.messages, teams.message(PEOPLE["facilitator"], "start", chat_a))
+        await start_session(bot.messages, teams, PEOPLE["facilitator"], chat_a, store)
         own: dict[str, set[str]] = {}
         leeds = ""
         for kind, user in PEOPLE.items():

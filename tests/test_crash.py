@@ -26,6 +26,7 @@ from tests.burst import SET_KEY, officer, submission
 from tests.invariants import booking_problems
 from tests.programmes import programme
 from tests.serve import Bot, one_database
+from tests.sessions import start_session
 from tests.standins.teams import TeamsStandIn, User
 from tests.test_cli import _free_port
 
@@ -146,24 +147,6 @@ async def test_a_sigkill_mid_burst_loses_no_nomination(
     assert len(book.confirmed(SET_KEY)) == 6
 
 
-def _press(card: dict[str, Any], prefix: str) -> tuple[str, dict[str, Any]] | None:
-    """The first Action.Execute in a card whose verb starts with `prefix`."""
-    found: list[tuple[str, dict[str, Any]]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and str(node.get("verb", "")).startswith(prefix):
-                found.append((str(node["verb"]), dict(node.get("data") or {})))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found[0] if found else None
-
-
 async def test_a_sigkill_mid_session_keeps_the_presenter_and_the_clock(
     crashing: tuple[Bot, SqlStore], teams: TeamsStandIn
 ) -> None:
@@ -173,14 +156,7 @@ async def test_a_sigkill_mid_session_keeps_the_presenter_and_the_clock(
     assert len(await _send_all(teams, bot.messages, signups)) == 4
     chat = teams.meeting_chat("crash")
     await store.link_chat(chat["id"], SET_KEY, FACILITATOR.email, datetime.now(UTC))
-    start = teams.message(FACILITATOR, "start", chat)
-    assert (await teams.send(bot.messages, start)).status == 201
-    run = await store.session_run_in_chat(chat["id"])
-    if run is None or run.state.started_at is None:  # the session asks to confirm a start out of time
-        pressed = next((p for c in teams.calls_to(chat["id"]) for card in c.cards
-                        if (p := _press(card, "meeting.start"))), None)
-        assert pressed is not None, "the session neither started nor offered to"
-        await teams.send(bot.messages, teams.card_action(FACILITATOR, pressed[0], pressed[1], chat))
+    await start_session(bot.messages, teams, FACILITATOR, chat, store)
     nxt = teams.message(FACILITATOR, "next", chat)
     assert (await teams.send(bot.messages, nxt)).status == 201
     running = await store.session_run_in_chat(chat["id"])
