@@ -61,6 +61,7 @@ def teams(teams_session: TeamsStandIn) -> TeamsStandIn:
     teams_session.calls.clear()
     teams_session.fail_connector = False
     teams_session.connector_delay = 0.0
+    teams_session.connector_faults.clear()
     teams_session.refused.clear()
     teams_session.notifications.clear()
     teams_session.refuse_notifications = None

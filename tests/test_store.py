@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.store.base import ConversationRef, Notice
+from bot.store.once import TURN, AlreadyDone, TurnMark
 from bot.store.sql import SqlStore, head_revision, make_engine, migrate
 
 HEAD = head_revision()
@@ -36,19 +37,62 @@ async def test_two_instances_migrating_at_once_both_succeed(database_url: str) -
             await e.dispose()
 
 
-async def test_an_activity_is_seen_first_only_once(store: SqlStore) -> None:
-    assert await store.first_sighting("a", NOW) is True
-    assert await store.first_sighting("a", NOW) is False
-    assert await store.first_sighting("b", NOW) is True
+async def _work(store: SqlStore, key: str, text: str, *, fail: bool = False) -> None:
+    """A turn's work (queueing a notice) done while the turn's activity is `key`."""
+    token = TURN.set(TurnMark(key, NOW))
+    try:
+        async with store.write() as conn:
+            await store.enqueue_in(conn, [Notice("user:1", {"text": text})], NOW)
+            if fail:
+                raise RuntimeError("the process died here")
+    finally:
+        TURN.reset(token)
 
 
-async def test_concurrent_sightings_of_one_activity_let_exactly_one_through(store: SqlStore) -> None:
-    results = await asyncio.gather(*(store.first_sighting("same", NOW) for _ in range(20)))
-    assert results.count(True) == 1
+async def _queued(store: SqlStore) -> list[str]:
+    return [str(p.body["text"]) for p in await store.claim_due(NOW, 60, 100)]
+
+
+async def test_an_activitys_marker_commits_with_its_work_and_refuses_a_repeat(store: SqlStore) -> None:
+    await _work(store, "a", "first")
+    assert await store.done_before("a") and not await store.done_before("b")
+    with pytest.raises(AlreadyDone):
+        await _work(store, "a", "again")
+    await _work(store, "b", "other")
+    assert await _queued(store) == ["first", "other"]  # the repeat's work was rolled back
+
+
+async def test_work_that_fails_leaves_no_marker_so_the_resend_does_it(store: SqlStore) -> None:
+    with pytest.raises(RuntimeError):
+        await _work(store, "a", "lost", fail=True)
+    assert not await store.done_before("a")
+    await _work(store, "a", "done on the re-send")
+    assert await _queued(store) == ["done on the re-send"]
+
+
+async def test_writes_outside_a_turn_and_later_writes_of_the_turn_carry_no_marker(store: SqlStore) -> None:
+    await store.enqueue([Notice("user:1", {"text": "no turn"})], NOW)
+    assert not await store.done_before("a")
+    token = TURN.set(mark := TurnMark("a", NOW))
+    try:
+        await store.enqueue([Notice("user:1", {"text": "work"})], NOW)
+        await store.enqueue([Notice("user:1", {"text": "act after commit"})], NOW)
+    finally:
+        TURN.reset(token)
+    assert mark.claimed and await store.done_before("a")
+    assert await _queued(store) == ["no turn", "work", "act after commit"]
+
+
+async def test_concurrent_turns_of_one_activity_do_its_work_exactly_once(store: SqlStore) -> None:
+    results = await asyncio.gather(*(_work(store, "same", f"try {i}") for i in range(20)),
+                                   return_exceptions=True)
+    assert sum(r is None for r in results) == 1
+    assert all(isinstance(r, AlreadyDone) for r in results if r is not None)
+    assert len(await _queued(store)) == 1
 
 
 async def test_an_invoke_response_is_kept_for_a_retry(store: SqlStore) -> None:
-    await store.first_sighting("a", NOW)
+    await _work(store, "a", "work")
     assert await store.response_for("a") is None
     await store.record_response("a", {"statusCode": 200, "value": {"x": "é"}})
     assert await store.response_for("a") == {"statusCode": 200, "value": {"x": "é"}}
@@ -80,7 +124,7 @@ async def test_times_come_back_in_utc_whatever_zone_went_in(store: SqlStore) -> 
 
 async def test_naive_datetimes_are_refused(store: SqlStore) -> None:
     with pytest.raises(sa.exc.StatementError):
-        await store.first_sighting("a", datetime(2027, 1, 1))
+        await store.save_conversation(_ref("user:1", "a:1", datetime(2027, 1, 1)))
 
 
 async def test_ping(store: SqlStore) -> None:
@@ -122,13 +166,17 @@ async def test_concurrent_claims_never_share_a_notice(store: SqlStore) -> None:
 
 
 async def test_housekeeping_forgets_old_activity_ids_and_delivered_notices(store: SqlStore) -> None:
-    await store.first_sighting("old", NOW - timedelta(days=3))
-    await store.first_sighting("new", NOW)
+    for key, at in (("old", NOW - timedelta(days=3)), ("new", NOW)):
+        token = TURN.set(TurnMark(key, at))
+        try:
+            await store.enqueue([], NOW)
+        finally:
+            TURN.reset(token)
     await store.enqueue([Notice("user:1", {"text": "a"}), Notice("user:2", {"text": "b"})], NOW)
     sent, pending = await store.claim_due(NOW, 60, 10)
     await store.delivered(sent.id, NOW - timedelta(days=40))
     assert await store.forget_before(NOW - timedelta(days=2), NOW - timedelta(days=30)) == 2
-    assert await store.first_sighting("old", NOW) is True  # forgotten
-    assert await store.first_sighting("new", NOW) is False
+    assert not await store.done_before("old")  # forgotten
+    assert await store.done_before("new")
     await store.not_delivered(pending.id, "x", NOW)
     assert [p.recipient for p in await store.claim_due(NOW, 60, 10)] == ["user:2"]  # kept: not delivered

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 LEEWAY_SECONDS = 300
 KEYS_MAX_AGE = 24 * 3600
-KEYS_MIN_REFRESH_INTERVAL = 60.0
+KEYS_MIN_REFRESH_INTERVAL = 1.0
 TOKEN_REFRESH_MARGIN = 300.0
 VERIFIED_TOKENS = 4096
 PUBLIC_CALLER_ID = "urn:botframework:azure"
@@ -50,44 +50,64 @@ class TokenRejected(PermissionError):
 @dataclass
 class _Keys:
     by_kid: dict[str, dict[str, Any]]
-    fetched_at: float
+    started_at: float  # when the fetch that produced these keys began
 
 
 class SigningKeys:
-    """The channel's signing keys from its OpenID metadata, refreshed daily and on an unknown `kid`."""
+    """The channel's signing keys from its OpenID metadata, refreshed daily and on an unknown `kid`.
+
+    An unknown `kid` cannot be told apart from a real rotation before the signature is checked,
+    and the signature cannot be checked without the key. So an unknown kid is answered from keys
+    fetched *after* the request arrived, and never refused because of an earlier fetch: a forged
+    kid can neither block nor delay a real one for more than `min_interval` plus one fetch. The
+    fetches are rate-limited and shared: requests waiting while a fetch runs are served by the
+    next one, so a flood of forged kids costs the metadata endpoint one fetch per `min_interval`.
+    """
 
     def __init__(self, metadata_url: str, session: Callable[[], aiohttp.ClientSession],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *,
+                 min_interval: float = KEYS_MIN_REFRESH_INTERVAL) -> None:
         self._metadata_url = metadata_url
         self._session = session
         self._clock = clock
+        self._min_interval = min_interval
         self._keys: _Keys | None = None
+        self._last_start = float("-inf")
         self._lock = asyncio.Lock()
+        self.fetches = 0
 
-    async def _fetch(self) -> _Keys:
+    async def _fetch(self) -> dict[str, dict[str, Any]]:
         session = self._session()
         async with session.get(self._metadata_url, raise_for_status=True) as response:
             metadata = await response.json(content_type=None)
         async with session.get(str(metadata["jwks_uri"]), raise_for_status=True) as response:
             jwks = await response.json(content_type=None)
-        keys = {str(k["kid"]): dict(k) for k in jwks.get("keys", []) if "kid" in k}
-        return _Keys(keys, self._clock())
+        return {str(k["kid"]): dict(k) for k in jwks.get("keys", []) if "kid" in k}
+
+    async def _fetched_since(self, moment: float) -> _Keys:
+        async with self._lock:
+            keys = self._keys
+            if keys is not None and keys.started_at >= moment:
+                return keys  # a fetch that began after the request arrived has answered it
+            wait = self._last_start + self._min_interval - self._clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            started = self._last_start = self._clock()
+            self.fetches += 1
+            self._keys = keys = _Keys(await self._fetch(), started)
+            return keys
 
     async def get(self, kid: str) -> dict[str, Any] | None:
         keys = self._keys
-        stale = keys is None or self._clock() - keys.fetched_at > KEYS_MAX_AGE
-        unknown = keys is not None and kid not in keys.by_kid
-        if stale or unknown:
-            async with self._lock:
-                keys = self._keys
-                # An unknown kid refreshes at most once a minute: a flood of forged kids cannot
-                # turn into a flood of requests to the metadata endpoint.
-                recent = keys is not None and self._clock() - keys.fetched_at < KEYS_MIN_REFRESH_INTERVAL
-                if keys is None or (kid not in keys.by_kid and not recent) or (
-                    self._clock() - keys.fetched_at > KEYS_MAX_AGE
-                ):
-                    self._keys = keys = await self._fetch()
-        assert keys is not None
+        now = self._clock()
+        if keys is not None and kid in keys.by_kid and now - keys.started_at <= KEYS_MAX_AGE:
+            return keys.by_kid[kid]
+        try:
+            keys = await self._fetched_since(now)
+        except (aiohttp.ClientError, TimeoutError, KeyError, ValueError):
+            if self._keys is not None and kid in self._keys.by_kid:
+                return self._keys.by_kid[kid]  # stale but known: better than refusing the channel
+            raise
         return keys.by_kid.get(kid)
 
 
@@ -116,8 +136,11 @@ class TokenValidator:
                 self._verified.popitem(last=False)
         if endorsements and channel_id not in endorsements:
             raise TokenRejected("signing key not endorsed for this channel")
-        claimed = str(claims.get("serviceurl", ""))
-        if not claimed or claimed.rstrip("/") != service_url.rstrip("/"):
+        # Exactly as the SDK (ChannelValidation) and the platform require: the channel signs the
+        # serviceUrl it puts on the activity, byte for byte, so a difference of even a trailing
+        # slash means the token was issued for another activity. Deliberately not looser.
+        claimed = claims.get("serviceurl")
+        if not isinstance(claimed, str) or not claimed or claimed != service_url:
             raise TokenRejected("serviceurl claim does not match the activity")
         return claims
 

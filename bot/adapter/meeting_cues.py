@@ -22,6 +22,7 @@ from urllib.parse import quote
 import aiohttp
 from botbuilder.schema import Activity
 
+from bot.adapter import inbound
 from bot.adapter.auth import BotToken
 from bot.net import client_session
 from bot.store.base import ConversationRef, Pending, Store
@@ -43,8 +44,8 @@ _recorded: OrderedDict[str, str] = OrderedDict()
 def meeting_ref(activity: Activity, turn: Turn) -> ConversationRef | None:
     """The meeting a chat's activity comes from (Teams puts its id in channelData.meeting), to keep
     beside the chat's own reference; None if the activity names none, or the same as last time."""
-    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    meeting_id = str((channel_data.get("meeting") or {}).get("id") or "")
+    # Typed at the edge (bot.adapter.inbound): channelData is the sender's to shape.
+    meeting_id = inbound.ident(inbound.obj(inbound.obj(activity.channel_data).get("meeting")).get("id"), 290)
     if not meeting_id or not turn.chat.is_meeting or _recorded.get(turn.chat.id) == meeting_id:
         return None
     _recorded[turn.chat.id] = meeting_id

@@ -12,9 +12,11 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
+from bot.adapter import inbound
 from bot.adapter.auth import ChannelAuthentication
 from bot.adapter.courier import Courier
 from bot.adapter.teams import TeamsBot
@@ -36,23 +38,48 @@ def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+async def _refuse_and_close(request: web.Request, response: web.Response) -> web.Response:
+    """Answer, then close the connection rather than drain the rest of the body: draining would
+    inflate it anyway, and fail inside aiohttp with a traceback when it is not really gzip."""
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()
+    return response
+
+
 async def messages(request: web.Request) -> web.Response:
+    # Every refusal here is cheap, happens before authentication, and logs one line at most:
+    # anyone can send these, so none may cost a traceback or a look at the store.
     if request.content_type != "application/json":
         return _problem(415, "Content-Type must be application/json")
+    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        # The channel never compresses; a compressed body would be inflated before its size is
+        # known, and a body that only claims to be gzip fails deep inside the HTTP parser.
+        return await _refuse_and_close(
+            request, _problem(415, "Content-Encoding is not supported: send the body uncompressed"))
     try:
         body: Any = json.loads(await request.read())
     except web.HTTPRequestEntityTooLarge:
         return _problem(413, "request body too large")
+    except HttpProcessingError as broken:
+        log.info("request refused", extra={"reason": type(broken).__name__})
+        return _problem(400, "the request body could not be read")
+    except RecursionError:
+        log.info("request refused", extra={"reason": "JSON nested too deeply"})
+        return _problem(400, "body is nested too deeply")
     except (ValueError, UnicodeDecodeError):
         return _problem(400, "body is not JSON")
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
         return _problem(400, "body is not an activity")
     try:
-        activity = Activity().deserialize(body)
-    except Exception:
+        activity = Activity().deserialize(inbound.check(body))
+    except inbound.Refused as refused:
+        log.info("request refused", extra={"reason": str(refused)})
+        return _problem(400, f"body is not an activity: {refused}")
+    except Exception as error:
+        log.info("request refused", extra={"reason": type(error).__name__})
         return _problem(400, "body is not an activity")
-    if activity.conversation is None or not activity.service_url:
-        return _problem(400, "activity has no conversation or serviceUrl")
     auth_header = request.headers.get("Authorization", "")
     app = request.app
     try:

@@ -279,12 +279,14 @@ class Store(BetweenStore):
     async def close(self) -> None: ...
 
     @abstractmethod
-    async def first_sighting(self, activity_id: str, now: datetime) -> bool:
-        """Record an incoming activity id; False if it was seen before (a channel retry)."""
+    async def done_before(self, activity_id: str) -> bool:
+        """Whether an activity's work was committed (its marker is written with the work's first
+        transaction: bot.store.once)."""
 
     @abstractmethod
     async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
-        """Keep the answer given to an invoke, so that a retry gets the same answer."""
+        """Keep the answer given to an invoke whose work was committed, so that a retry gets the
+        same answer (a turn that wrote nothing has no marker, and nothing is kept)."""
 
     @abstractmethod
     async def response_for(self, activity_id: str) -> dict[str, Any] | None: ...

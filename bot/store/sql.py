@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.store import tables as t
 from bot.store.base import ConversationRef, Notice, Pending, Store
+from bot.store.once import TURN, AlreadyDone, TurnMark
 from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_between import BetweenQueries, notice_kind
 from bot.store.sql_booking import BookingQueries
@@ -58,7 +59,11 @@ def make_engine(database_url: str) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # During an outage a turn must fail within seconds (the person is told to try again), not
+    # wait for asyncpg's 60-second connect timeout. (The pool's own 30-second wait stays: under a
+    # booking rush, turns queue for a connection, and that is not an outage.)
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                               connect_args={"timeout": 5, "command_timeout": 60})
 
 
 def _alembic_config(connection: sa.Connection) -> Config:
@@ -184,13 +189,28 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction, committed on leaving the block."""
+        """One write transaction, committed on leaving the block; inside a turn, its first one also
+        records the turn's activity (bot.store.once), or raises AlreadyDone if that was done."""
+        mark = TURN.get()
+        if mark is not None and not mark.applies():
+            mark = None
         if self._sqlite_writer is None:
             async with self.engine.begin() as conn:
+                if mark is not None:
+                    await self._claim(conn, mark)
                 yield conn
-            return
-        async with self._sqlite_writer, self.engine.begin() as conn:
-            yield conn
+        else:
+            async with self._sqlite_writer, self.engine.begin() as conn:
+                if mark is not None:
+                    await self._claim(conn, mark)
+                yield conn
+        if mark is not None:
+            mark.claimed = True
+
+    async def _claim(self, conn: AsyncConnection, mark: TurnMark) -> None:
+        values = {"activity_id": mark.key, "received_at": mark.at}
+        if (await conn.execute(self._sighting_stmt, values)).rowcount != 1:
+            raise AlreadyDone(mark.key)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -207,14 +227,12 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
     async def close(self) -> None:
         await self.engine.dispose()
 
-    async def first_sighting(self, activity_id: str, now: datetime) -> bool:
-        stmt = self._sighting_stmt
-        values = {"activity_id": activity_id, "received_at": now}
-
-        async def write(conn: AsyncConnection) -> bool:
-            return bool((await conn.execute(stmt, values)).rowcount == 1)
-
-        return await self.grouped.run(write)
+    async def done_before(self, activity_id: str) -> bool:
+        stmt = sa.select(t.processed_activity.c.activity_id).where(
+            t.processed_activity.c.activity_id == activity_id
+        )
+        async with self.read() as conn:
+            return (await conn.execute(stmt)).first() is not None
 
     async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
         stmt = self._response_stmt

@@ -84,6 +84,9 @@ class TeamsStandIn:
     token_requests: int = 0
     fail_connector: bool = False
     connector_delay: float = 0.0  # seconds the connector takes to answer (a slow channel)
+    # Answers the connector gives to the next sends, in order: (status, headers), e.g.
+    # (429, {"Retry-After": "1"}), (503, {}), (403, {}) or (413, {}) for MessageSizeTooBig.
+    connector_faults: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     # Targeted meeting notifications: what the bot sent, and a status to refuse them with.
     notifications: list[Call] = field(default_factory=list)
     refuse_notifications: int | None = None
@@ -232,6 +235,11 @@ class TeamsStandIn:
             return self._roster_refusal()
         if self.fail_connector:
             return web.json_response({"error": {"code": "ServiceError"}}, status=503)
+        if self.connector_faults:
+            status, headers = self.connector_faults.pop(0)
+            code = {403: "BotDisabledByAdmin", 413: "MessageSizeTooBig", 429: "TooManyRequests"}
+            return web.json_response({"error": {"code": code.get(status, "ServiceError")}},
+                                     status=status, headers=headers)
         new_id = call.activity_id if request.method == "PUT" else f"m{next(self._ids)}"
         return web.json_response({"id": new_id})
 
