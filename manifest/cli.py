@@ -36,10 +36,10 @@ def run_build(args: argparse.Namespace) -> int:
     try:
         path = build(load_config(), args.out)
     except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"als: {error}", file=sys.stderr)
         return 2
     except ManifestError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"als: {error}", file=sys.stderr)
         return 1
     print(f"wrote {path}")
     for entry in command_lists():
@@ -51,7 +51,7 @@ def run_build(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     found = validate_package(args.file)
     for problem in found:
-        print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"als: {args.file}: {problem}", file=sys.stderr)
     if found:
         return 1
     print(f"{args.file}: OK")
