@@ -33,7 +33,7 @@ unit: $(VENV)/.test-deps
 test: lint typecheck unit
 
 bench: $(VENV)/.test-deps
-	$(BIN)/python -m tests.bench
+	$(BIN)/als bench
 
 # Refresh the pinned constraints after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

@@ -76,7 +76,9 @@ def _programme_load(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
     async def work(store: SqlStore) -> int:
-        saved = await store.save_programme(programme, datetime.now(UTC))
+        from bot.features.booking import save_programme
+
+        saved = await save_programme(store, programme, datetime.now(UTC))
         print(f"loaded {len(programme.series)} series and {len(programme.sets)} sets from {path}")
         print(f"  created: {', '.join(saved.created) or 'nothing'}")
         print(f"  updated: {', '.join(saved.updated) or 'nothing'}")
@@ -241,6 +243,17 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return _with_store(settings, work)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "tests" / "bench_scale.py").is_file():
+        print("als: bench runs from a source checkout (it needs tests/): `make bench`", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(root))
+    from tests.bench_scale import run as bench
+
+    return bench(["--seconds", str(args.seconds), "--only", args.only, *(["--smoke"] if args.smoke else [])])
 
 
 # Evaluation report, erasure and retention (issue 13) ------------------------------------------
@@ -468,6 +481,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("set")
     export.add_argument("--out", default=".", help="the folder to write to (default: here)")
     export.set_defaults(run=_export)
+    # The benchmark (issue 15): from a source checkout, since it drives the Teams stand-in in tests/.
+    bench = sub.add_parser("bench", help="load the real endpoint beside the stock bot and print the figures")
+    bench.add_argument("--smoke", action="store_true", help="a moment per scenario (no figures)")
+    bench.add_argument("--seconds", type=float, default=3.0, help="length of each round of a scenario")
+    bench.add_argument("--only", default="invoke,message,postgres,rush",
+                       help="comma-separated scenarios: invoke, message, postgres, rush")
+    bench.set_defaults(func=_bench)
     _add_evaluation_commands(sub)
     # Between sessions (issue 12)
     notices = sub.add_parser(

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.features.booking import save_programme
 from bot.rules import booking as b
 from bot.rules.programme import parse_programme
 from bot.store.base import BookChange, ChallengeRecord, Notice
@@ -117,10 +118,10 @@ async def test_a_capacity_change_goes_through_the_rules(store: SqlStore) -> None
         await store.change_book("procurement", deciding(nominate("procurement-tue", n)), NOW)  # type: ignore[arg-type]
     smaller = replace(programme, sets=tuple(
         replace(s, capacity=3) if s.key == "procurement-tue" else s for s in programme.sets))
-    saved = await store.save_programme(smaller, NOW + timedelta(minutes=1))
+    saved = await save_programme(store, smaller, NOW + timedelta(minutes=1))
     assert any(isinstance(e, b.Refused) and e.code == "capacity_below_confirmed" for e in saved.effects)
     bigger = replace(programme, sets=tuple(
         replace(s, capacity=6) if s.key == "procurement-tue" else s for s in programme.sets))
-    await store.save_programme(bigger, NOW)
+    await save_programme(store, bigger, NOW)
     book = await store.book("procurement")
     assert book.set_state("procurement-tue").capacity == 6  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from botframework.connector.auth import (
 )
 from msrest.pipeline import SansIOHTTPPolicy
 
+from bot.adapter.connector import FastConnectors
 from bot.config import ChannelAuth
 from bot.net import client_session
 
@@ -37,6 +39,7 @@ LEEWAY_SECONDS = 300
 KEYS_MAX_AGE = 24 * 3600
 KEYS_MIN_REFRESH_INTERVAL = 60.0
 TOKEN_REFRESH_MARGIN = 300.0
+VERIFIED_TOKENS = 4096
 PUBLIC_CALLER_ID = "urn:botframework:azure"
 
 
@@ -94,11 +97,31 @@ class TokenValidator:
     def __init__(self, auth: ChannelAuth, keys: SigningKeys) -> None:
         self._auth = auth
         self._keys = keys
+        # The channel sends the same token on many activities: its signature is checked once
+        # (an RSA verification is most of a turn's CPU) and the claims kept until it expires.
+        # The per-activity checks (endorsement, serviceurl) still run on every activity.
+        self._verified: OrderedDict[str, tuple[dict[str, Any], list[str], float]] = OrderedDict()
 
     async def validate(self, auth_header: str, channel_id: str, service_url: str) -> dict[str, Any]:
         scheme, _, token = auth_header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise TokenRejected("no bearer token")
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[2]:
+            claims, endorsements, _ = known
+        else:
+            claims, endorsements = await self._verify(token)
+            self._verified[token] = (claims, endorsements, float(claims["exp"]) + LEEWAY_SECONDS)
+            if len(self._verified) > VERIFIED_TOKENS:
+                self._verified.popitem(last=False)
+        if endorsements and channel_id not in endorsements:
+            raise TokenRejected("signing key not endorsed for this channel")
+        claimed = str(claims.get("serviceurl", ""))
+        if not claimed or claimed.rstrip("/") != service_url.rstrip("/"):
+            raise TokenRejected("serviceurl claim does not match the activity")
+        return claims
+
+    async def _verify(self, token: str) -> tuple[dict[str, Any], list[str]]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -112,9 +135,7 @@ class TokenValidator:
             raise TokenRejected("signing keys unavailable") from error
         if jwk is None:
             raise TokenRejected("unknown signing key")
-        endorsements = jwk.get("endorsements") or []
-        if endorsements and channel_id not in endorsements:
-            raise TokenRejected("signing key not endorsed for this channel")
+        endorsements = [str(e) for e in jwk.get("endorsements") or []]
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -127,10 +148,7 @@ class TokenValidator:
             )
         except jwt.PyJWTError as error:
             raise TokenRejected(f"token refused: {type(error).__name__}") from error
-        claimed = str(claims.get("serviceurl", ""))
-        if not claimed or claimed.rstrip("/") != service_url.rstrip("/"):
-            raise TokenRejected("serviceurl claim does not match the activity")
-        return claims
+        return claims, endorsements
 
 
 class BotToken:
@@ -246,7 +264,8 @@ class ChannelAuthentication(BotFrameworkAuthentication):
         self.keys = SigningKeys(auth.openid_metadata_url, self._session)
         self.validator = TokenValidator(auth, self.keys)
         self.token = BotToken(auth, self._session) if auth.enabled else None
-        self.connectors = CachedConnectors(self.token)
+        # The connector on the shared session (bot.adapter.connector), not msrest's per-call threads.
+        self.connectors = FastConnectors(self.token, self._session)
         self._user_tokens = _NoUserTokens()
 
     def _session(self) -> aiohttp.ClientSession:

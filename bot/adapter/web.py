@@ -21,6 +21,7 @@ from bot.adapter.live_web import add_live_routes
 from bot.adapter.meetings import GraphMeetings
 from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
+from bot.adapter.warm import warm_graph
 from bot.attendance_collect import AttendanceConfigError, AttendanceSettings, GraphAttendance
 from bot.config import ALLOW_UNAUTHENTICATED, ConfigError, Settings, load_environment
 from bot.features import evaluation, meeting, reminders, signup
@@ -159,6 +160,8 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
         app[COURIER].start()
         app[TICKER].start()
         app[SESSION_TICKER].start()
+        if meetings is not None or attendance is not None:
+            warm_graph()  # the first Graph call in a request then pays no import
 
     async def close(app: web.Application) -> None:
         await app[TICKER].stop()

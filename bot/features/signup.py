@@ -14,6 +14,8 @@ from typing import Any
 
 from bot.features.base import Action, Handler, Services, as_action
 from bot.features.between import delivery_line
+from bot.features.booking import booking_of
+from bot.features.change import Lost
 from bot.features.people import answer, officer_key, user_key, who
 from bot.rules import booking as b
 from bot.rules import nomination as n
@@ -125,8 +127,38 @@ def _deciding(
     return change
 
 
-def _result_card(programme: Programme, result: BookChange) -> dict[str, Any]:
+async def _decide(
+    services: Services,
+    programme: Programme,
+    series_key: str,
+    event: b.Event,
+    sender: b.Who | None,
+    now: datetime,
+    record: Callable[[Sequence[b.Effect]], tuple[ChallengeRecord, ...]] | None = None,
+) -> BookChange | Lost:
+    """Decide through the batching decider (bot.features.booking); kick the courier once saved."""
+
+    def tell(after: b.Book, effects: Sequence[b.Effect]) -> tuple[Notice, ...]:
+        return notices_for(programme, after, effects, sender)
+
+    booking = booking_of(services.store)
+    if record is None:
+        result = await booking.decide(series_key, event, now, tell=tell)
+    else:
+        result = await booking.decide(series_key, event, now, tell=tell, record=record)
+    if isinstance(result, BookChange) and result.notices:
+        services.kick()
+    return result
+
+
+def _names(result: BookChange | Lost) -> list[str]:
+    return [type(e).__name__ for e in result.effects] if isinstance(result, BookChange) else ["Lost"]
+
+
+def _result_card(programme: Programme, result: BookChange | Lost) -> dict[str, Any]:
     """The card that answers the sender, from the first effect that concerns them."""
+    if isinstance(result, Lost):
+        return signup_cards.refused_card(result.message)
     for effect in result.effects:
         match effect:
             case b.Confirmed(team=team) | b.Waitlisted(team=team) | b.Committed(team=team):
@@ -232,14 +264,25 @@ async def _nominate(services: Services, turn: Turn, nomination: Nomination, *, r
     programme = await services.store.programme()
     set_def = programme.set_by_key(form.set_key)
     series = programme.series_by_key(set_def.series_key) if set_def else None
-    option = next((o for o in await _options(services, programme, who(turn)) if o.key == form.set_key),
-                  None)
-    if set_def is None or series is None or option is None:
+    if set_def is None or set_def.booking != "open":
+        # The programme read may be a moment old: a set just loaded or opened elsewhere counts.
+        programme = await services.store.programme(fresh=True)
+        set_def = programme.set_by_key(form.set_key)
+        series = programme.series_by_key(set_def.series_key) if set_def else None
+    # Whether the set is open comes from the programme; the places left (counted over the set's
+    # teams) only when the form goes back to the officer, never on the way to a decision.
+    if set_def is None or series is None or set_def.booking != "open":
         return answer(turn, signup_cards.refused_card("That set is not open for booking."))
     values = n.to_card_data(form)
     errors = n.validate(form, series, programme.allowed_domains, signed_email=turn.person.email)
     guidance = assess(form.answers)
-    if errors or (guidance and refining):
+    option = None
+    if errors or guidance:
+        option = next((o for o in await _options(services, programme, who(turn)) if o.key == form.set_key),
+                      None)
+        if option is None:
+            return answer(turn, signup_cards.refused_card("That set is not open for booking."))
+    if option is not None and (errors or (guidance and refining)):
         return answer(
             turn,
             signup_cards.signup_form_card(
@@ -247,7 +290,7 @@ async def _nominate(services: Services, turn: Turn, nomination: Nomination, *, r
                 refining=refining,
             ),
         )
-    if guidance and not nomination.accept_as_is:
+    if option is not None and guidance and not nomination.accept_as_is:
         return answer(
             turn,
             signup_cards.signup_form_card(
@@ -271,12 +314,8 @@ async def _nominate(services: Services, turn: Turn, nomination: Nomination, *, r
             ),
         )
 
-    result = await services.store.change_book(
-        series.key, _deciding(programme, event, sender, challenge), turn.now
-    )
-    if result.notices:
-        services.kick()
-    log.info("nomination decided", extra={"effects": [type(e).__name__ for e in result.effects]})
+    result = await _decide(services, programme, series.key, event, sender, turn.now, challenge)
+    log.info("nomination decided", extra={"effects": _names(result)})
     return answer(turn, _result_card(programme, result))
 
 
@@ -305,11 +344,7 @@ async def commit(services: Services, turn: Turn, commitment: Commitment) -> Outc
             turn, signup_cards.commit_card(team_view(programme, book, team), set_key=set_key, errors=errors)
         )
     event = b.Commit(set_key, who(turn), turn.now)
-    result = await services.store.change_book(
-        book.series_key, _deciding(programme, event, who(turn)), turn.now
-    )
-    if result.notices:
-        services.kick()
+    result = await _decide(services, programme, book.series_key, event, who(turn), turn.now)
     return answer(turn, _result_card(programme, result))
 
 
@@ -358,10 +393,8 @@ async def withdraw_confirm(services: Services, turn: Turn, choice: TeamChoice) -
     programme = await services.store.programme()
     # The rules refuse anyone who is not an officer of that team, whatever the card said.
     event = b.Withdraw(team_id, who(turn), turn.now)
-    result = await services.store.change_book(series_key, _deciding(programme, event, who(turn)), turn.now)
-    if result.notices:
-        services.kick()
-    log.info("withdrawal decided", extra={"effects": [type(e).__name__ for e in result.effects]})
+    result = await _decide(services, programme, series_key, event, who(turn), turn.now)
+    log.info("withdrawal decided", extra={"effects": _names(result)})
     return answer(turn, _result_card(programme, result))
 
 
@@ -419,11 +452,10 @@ async def change_booking(services: Services, set_def: SetDef, *, opening: bool,
     """Open, reopen or close a set's booking (the admin card and `als booking`); why not, if not."""
     programme = await services.store.programme()
     event = booking_event(await services.store.book(set_def.series_key), set_def.key, opening)
-    result = await services.store.change_book(set_def.series_key, _deciding(programme, event, None), now)
-    if result.notices:
-        services.kick()
-    log.info("booking changed",
-             extra={"set": set_def.key, "effects": [type(e).__name__ for e in result.effects]})
+    result = await _decide(services, programme, set_def.series_key, event, None, now)
+    log.info("booking changed", extra={"set": set_def.key, "effects": _names(result)})
+    if isinstance(result, Lost):
+        return Refusal(result.message)
     refused = next((e for e in result.effects if isinstance(e, b.Refused)), None)
     return Refusal(refused.message) if refused else None
 
@@ -468,12 +500,8 @@ async def expire_deadlines(services: Services, now: datetime) -> int:
     programme = await services.store.programme()
     changed = 0
     for series in programme.series:
-        result = await services.store.change_book(
-            series.key, _deciding(programme, b.ExpireDeadlines(now), None), now
-        )
-        changed += len(result.effects)
-        if result.notices:
-            services.kick()
+        result = await _decide(services, programme, series.key, b.ExpireDeadlines(now), None, now)
+        changed += len(result.effects) if isinstance(result, BookChange) else 0
     return changed
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -77,14 +77,30 @@ class SetState:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """The active teams of a set that a partial book counts but does not hold."""
+
+    confirmed: int = 0
+    waiting: int = 0
+
+
+@dataclass(frozen=True)
 class Book:
-    """All teams of one series: the unit the store locks, since a council holds one per series."""
+    """The teams of one series that a decision needs: all of them (a whole book), or, for a
+    nomination, only the council's own and the officers' (a partial book, see `unloaded`)."""
 
     series_key: str
     policy: Policy
     one_team_per_series: bool
     sets: tuple[SetState, ...]
     teams: tuple[Team, ...] = ()
+    # A partial book counts what it leaves out, so that a decision costs the same however long
+    # the waiting lists are: per set, the active teams not held; per waitlisted team held, how
+    # many waitlisted teams not held are ahead of it; and the series' last arrival number.
+    # A whole book leaves them empty.
+    unloaded: Mapping[str, Tally] = field(default_factory=dict)
+    ahead: Mapping[str, int] = field(default_factory=dict)
+    arrivals: int = 0
 
     @classmethod
     def from_programme(
@@ -112,10 +128,25 @@ class Book:
         """The waiting list, head first."""
         return self._in(set_key, "waitlisted")
 
+    def held(self, set_key: str) -> int:
+        """How many confirmed places the set has given, counted or held."""
+        return len(self.confirmed(set_key)) + self.unloaded.get(set_key, Tally()).confirmed
+
+    def waiting(self, set_key: str) -> int:
+        """How long the set's waiting list is, counted or held."""
+        return len(self.waitlist(set_key)) + self.unloaded.get(set_key, Tally()).waiting
+
     def position(self, team: Team) -> int | None:
         """1-based place on its set's waiting list; None when not waitlisted."""
         ids = [t.team_id for t in self.waitlist(team.set_key)]
-        return ids.index(team.team_id) + 1 if team.team_id in ids else None
+        if team.team_id not in ids:
+            return None
+        # A team new to this book arrived after every waitlisted team it does not hold.
+        before = self.ahead.get(team.team_id, self.unloaded.get(team.set_key, Tally()).waiting)
+        return before + ids.index(team.team_id) + 1
+
+    def next_arrival(self) -> int:
+        return max(self.arrivals, max((t.accepted_seq for t in self.teams), default=0)) + 1
 
     def active_team_of(self, council: str, set_key: str | None = None) -> Team | None:
         return next(
@@ -378,7 +409,7 @@ def _nominate(book: Book, event: Nominate) -> BookDecision:
                 f"{standing(book, team)}.",
                 team,
             )
-    seq = max((t.accepted_seq for t in book.teams), default=0) + 1
+    seq = book.next_arrival()
     team = Team(
         team_id=event.team_id,
         set_key=event.set_key,
@@ -390,7 +421,7 @@ def _nominate(book: Book, event: Nominate) -> BookDecision:
         status="waitlisted",
         idempotency_key=event.idempotency_key,
     )
-    if len(book.confirmed(event.set_key)) < set_state.capacity:
+    if book.held(event.set_key) < set_state.capacity:
         team = _place(team, set_state, event.at)
     book = replace(book, teams=(*book.teams, team))
     return book, (_placement(book, team),)
@@ -500,7 +531,7 @@ def _promote(book: Book, set_key: str, at: datetime) -> tuple[Book, list[Effect]
     effects: list[Effect] = []
     if set_state is None or at >= set_state.first_session_start:
         return book, effects
-    while len(book.confirmed(set_key)) < set_state.capacity and book.waitlist(set_key):
+    while book.held(set_key) < set_state.capacity and book.waitlist(set_key):
         head = _place(book.waitlist(set_key)[0], set_state, at)
         book = _swap(book, head)
         effects.append(Promoted(head))
@@ -536,7 +567,7 @@ def _resize(book: Book, event: Resize) -> BookDecision:
         return _refuse(book, "unknown_set", "That set does not exist.")
     if event.capacity < 1:
         raise ValueError("capacity must be at least 1")
-    held = len(book.confirmed(event.set_key))
+    held = book.held(event.set_key)
     if event.capacity < held:
         return _refuse(
             book,

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.rules.airtime import AirtimeSettings
 from bot.rules.attendance import Apology, Member, SessionAttendance
-from bot.rules.booking import Book, Effect, Team, Who
+from bot.rules.booking import Book, Effect, Tally, Team, Who
 from bot.rules.evaluation import Answer
 from bot.rules.programme import Programme
 from bot.rules.records import (
@@ -80,6 +80,28 @@ class BookChange:
 
 
 @dataclass(frozen=True)
+class BookScope:
+    """What a batch of nominations needs of a series' teams: those of these councils, officers
+    (by e-mail address or Entra object id) and cards (idempotency keys). Everything else is
+    counted, not loaded, so a decision costs the same however long the waiting lists are."""
+
+    councils: frozenset[str] = frozenset()
+    emails: frozenset[str] = frozenset()
+    aad_ids: frozenset[str] = frozenset()
+    idempotency_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class BookSlice:
+    """A book as loaded for a decision, with the set versions its save is conditional on, and the
+    challenge versions to save with it."""
+
+    book: Book
+    versions: Mapping[str, int]
+    challenges: tuple[ChallengeRecord, ...] = ()
+
+
+@dataclass(frozen=True)
 class SessionMeeting:
     """A session and the Teams meeting made for it (None where not made yet)."""
 
@@ -116,6 +138,9 @@ class ProgrammeSaved:
     created: tuple[str, ...]  # keys of series and sets created
     updated: tuple[str, ...]
     effects: tuple[Effect, ...] = ()  # e.g. a capacity change refused below the confirmed teams
+    # (series key, set key, new capacity): a capacity change is a booking decision, made by the
+    # caller through the rules (bot.features.booking.save_programme), never by the store.
+    resizes: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,16 +329,43 @@ class Store(BetweenStore):
         """Create or update series and sets by key; loading the same file twice changes nothing."""
 
     @abstractmethod
-    async def programme(self) -> Programme: ...
+    async def programme(self, *, fresh: bool = False) -> Programme:
+        """The series and sets; possibly a moment old unless `fresh` (another instance's change)."""
 
     @abstractmethod
     async def book(self, series_key: str) -> Book: ...
 
+    # The booking seam: one method per guarantee. Features decide (bot.features.booking) between
+    # `load_book` and `save_book`, outside any transaction; the store never calls the rules.
+
     @abstractmethod
+    async def load_book(self, series_key: str, scope: BookScope | None = None) -> BookSlice:
+        """The series' booking for a decision: whole (scope None), or only the teams `scope` names,
+        with the rest counted per set (`Book.unloaded`, `Book.ahead`) and the last arrival number."""
+
+    @abstractmethod
+    async def save_book(self, before: BookSlice, after: BookSlice, notices: Sequence[Notice],
+                        now: datetime) -> bool:
+        """Save what changed from `before` to `after`, its challenge versions and `notices`, in one
+        transaction, only if no other decision touching the same sets was saved since `before` was
+        loaded (capacity and waiting-list order), the arrival number is still free (arrival
+        order), and no council or officer would hold two active places (one team per council).
+        False: nothing was written; load and decide again."""
+
+    @abstractmethod
+    async def booking_tallies(self) -> dict[str, Tally]:
+        """Every set's confirmed teams and waiting list, counted (the sign-up card's places left)."""
+
     async def change_book(self, series_key: str, change: Callable[[Book], BookChange],
                           now: datetime) -> BookChange:
-        """Load the series' booking under a lock, let `change` decide, save the result and queue
-        its notices in the same transaction. `change` must be pure: it may run again."""
+        """For scripts and test seeding: load the whole book, let `change` decide outside any
+        transaction, save if unchanged (retrying a lost race). Features use bot.features.booking."""
+        while True:
+            before = await self.load_book(series_key)
+            result = change(before.book)
+            after = BookSlice(result.book, before.versions, result.challenges)
+            if await self.save_book(before, after, result.notices, now):
+                return result
 
     @abstractmethod
     async def teams_of(self, who: Who) -> list[Team]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -20,7 +20,7 @@ from bot.store.base import ConversationRef, Notice, Pending, Store
 from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_between import BetweenQueries, notice_kind
 from bot.store.sql_booking import BookingQueries
-from bot.store.sql_evaluation import EvaluationQueries
+from bot.store.sql_evaluation import ERASED, EvaluationQueries
 from bot.store.sql_meetings import MeetingQueries
 from bot.store.sql_sessions import SessionQueries
 
@@ -97,6 +97,61 @@ async def migrate(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
+T = TypeVar("T")
+Write = Callable[[AsyncConnection], Awaitable[T]]
+
+
+class GroupCommit:
+    """Small writes that arrive while a transaction is open are committed together in the next one.
+
+    Each turn records its activity id, its conversation and an invoke's answer: three tiny writes,
+    each worth a transaction (and, on SQLite, a sync to disk) of its own. Grouped, a hundred turns
+    in flight share a handful of commits, and each caller still returns only after its write is
+    committed, so nothing a person was answered on is lost on a crash.
+    """
+
+    MAX = 200
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._pending: list[tuple[Write[Any], asyncio.Future[Any]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def run(self, write: Write[T]) -> T:
+        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((write, answer))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        # Shielded: a client hanging up must not cancel a write that is shared with others.
+        return await asyncio.shield(answer)
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self.MAX], self._pending[self.MAX:]
+                try:
+                    async with self._store.write() as conn:
+                        results = [await write(conn) for write, _ in batch]
+                except Exception:
+                    # One bad write must not sink the others: each goes again on its own.
+                    for write, answer in batch:
+                        try:
+                            async with self._store.write() as conn:
+                                result = await write(conn)
+                        except Exception as error:
+                            if not answer.done():
+                                answer.set_exception(error)
+                        else:
+                            if not answer.done():
+                                answer.set_result(result)
+                    continue
+                for (_, answer), result in zip(batch, results, strict=True):
+                    if not answer.done():
+                        answer.set_result(result)
+        finally:
+            self._task = None
+
+
 class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries,
                EvaluationQueries, Store):
     def __init__(self, engine: AsyncEngine) -> None:
@@ -104,6 +159,21 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         self.dialect = engine.dialect.name
         # SQLite has one writer: queueing here is cheaper than spinning on its busy timeout.
         self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.grouped = GroupCommit(self)
+        # Built once: every turn runs these, and building a statement costs more than running it.
+        self._sighting_stmt = self._insert(t.processed_activity).on_conflict_do_nothing(
+            index_elements=["activity_id"])
+        self._response_stmt = (
+            t.processed_activity.update()
+            .where(t.processed_activity.c.activity_id == sa.bindparam("key"))
+            .values(response=sa.bindparam("answer"))
+        )
+        upsert = self._insert(t.conversation_ref)
+        kept = {c.name: upsert.excluded[c.name] for c in t.conversation_ref.c
+                if c.name not in ("key", "email")}
+        # An e-mail address, once learnt, is kept when a later activity comes without one.
+        kept["email"] = sa.func.coalesce(upsert.excluded.email, t.conversation_ref.c.email)
+        self._conversation_stmt = upsert.on_conflict_do_update(index_elements=["key"], set_=kept)
 
     @classmethod
     async def open(cls, database_url: str, *, apply_migrations: bool = True) -> SqlStore:
@@ -138,23 +208,22 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         await self.engine.dispose()
 
     async def first_sighting(self, activity_id: str, now: datetime) -> bool:
-        stmt = (
-            self._insert(t.processed_activity)
-            .values(activity_id=activity_id, received_at=now)
-            .on_conflict_do_nothing(index_elements=["activity_id"])
-        )
-        async with self.write() as conn:
-            result = await conn.execute(stmt)
-        return bool(result.rowcount == 1)
+        stmt = self._sighting_stmt
+        values = {"activity_id": activity_id, "received_at": now}
+
+        async def write(conn: AsyncConnection) -> bool:
+            return bool((await conn.execute(stmt, values)).rowcount == 1)
+
+        return await self.grouped.run(write)
 
     async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
-        stmt = (
-            t.processed_activity.update()
-            .where(t.processed_activity.c.activity_id == activity_id)
-            .values(response=response)
-        )
-        async with self.write() as conn:
-            await conn.execute(stmt)
+        stmt = self._response_stmt
+        values = {"key": activity_id, "answer": response}
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(stmt, values)
+
+        await self.grouped.run(write)
 
     async def response_for(self, activity_id: str) -> dict[str, Any] | None:
         stmt = sa.select(t.processed_activity.c.response).where(
@@ -184,12 +253,14 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
             "updated_at": ref.updated_at,
             "email": ref.email,
         }
-        insert = self._insert(t.conversation_ref).values(**values)
-        # An e-mail address, once learnt, is kept when a later activity comes without one.
-        kept = {k: v for k, v in values.items() if k != "key" and (k != "email" or v is not None)}
-        stmt = insert.on_conflict_do_update(index_elements=["key"], set_=kept)
-        async with self.write() as conn:
-            await conn.execute(stmt)
+        # Written every turn (grouped with the others): a cache of "already saved" here would go
+        # stale when another process deletes the row (erasure, housekeeping).
+        stmt = self._conversation_stmt
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(stmt, values)
+
+        await self.grouped.run(write)
 
     async def conversation(self, key: str) -> ConversationRef | None:
         stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key == key)
@@ -213,6 +284,9 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
     async def enqueue_in(self, conn: AsyncConnection, notices: list[Notice], now: datetime) -> None:
         """Queue notices inside a caller's transaction (the change they report)."""
         for notice in notices:
+            if notice.recipient.startswith(f"email:{ERASED}"):
+                # An erased officer's row stays for the counts, under a pseudonym nobody can be reached at.
+                continue
             stmt = self._insert(t.outbox).values(
                 recipient=notice.recipient, body=notice.body, dedupe_key=notice.dedupe_key,
                 created_at=now, due_at=notice.due_at or now, attempts=0,

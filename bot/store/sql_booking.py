@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -10,7 +11,7 @@ from typing import Any, Protocol, cast
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.rules.booking import Book, Effect, Officer, Resize, SetState, Team, TeamStatus, Who, decide
+from bot.rules.booking import ACTIVE, Book, Officer, SetState, Tally, Team, TeamStatus, Who
 from bot.rules.programme import (
     BookingState,
     DeadlineRule,
@@ -22,9 +23,10 @@ from bot.rules.programme import (
     SetDef,
 )
 from bot.store import tables as t
-from bot.store.base import BookChange, ChallengeRecord, Notice, ProgrammeSaved
+from bot.store.base import BookScope, BookSlice, ChallengeRecord, Notice, ProgrammeSaved
 
 ALLOWED_DOMAINS = "allowed_domains"
+PROGRAMME_SECONDS = 1.0
 
 
 class _Base(Protocol):
@@ -44,10 +46,23 @@ def _deadline_json(rule: DeadlineRule) -> dict[str, Any]:
     }
 
 
-def _team_values(series_key: str, team: Team) -> dict[str, Any]:
+class _Overtaken(Exception):
+    """A set's version moved on while a decision was being made: roll back, decide again."""
+
+
+def _team_claim(book: Book, team: Team) -> str | None:
+    if not team.active:
+        return None
+    if book.one_team_per_series:
+        return f"series:{book.series_key}|{team.council}"
+    return f"set:{team.set_key}|{team.council}"
+
+
+def _team_values(book: Book, team: Team) -> dict[str, Any]:
     return {
         "team_id": team.team_id,
-        "series_key": series_key,
+        "series_key": book.series_key,
+        "claim": _team_claim(book, team),
         "set_key": team.set_key,
         "council": team.council,
         "council_name": team.council_name,
@@ -62,9 +77,10 @@ def _team_values(series_key: str, team: Team) -> dict[str, Any]:
     }
 
 
-def _officer_rows(team: Team) -> list[dict[str, Any]]:
+def _officer_rows(book: Book, team: Team) -> list[dict[str, Any]]:
     return [
         {
+            "claim": f"series:{book.series_key}|{o.email}" if team.active else None,
             "team_id": team.team_id,
             "email": o.email,
             "position": i,
@@ -80,9 +96,26 @@ def _officer_rows(team: Team) -> list[dict[str, Any]]:
 class BookingQueries:
     """Mixed into SqlStore; relies on its transactions and dialect helpers."""
 
-    async def programme(self: _Base) -> Programme:
-        async with self.read() as conn:
-            return await BookingQueries._programme_in(cast(Any, self), conn)
+    _programme_cache: tuple[Programme, float] | None = None
+    _programme_generation = 0  # moves on with every change here, so a read overtaken is not kept
+
+    def _forget_programme(self) -> None:
+        self._programme_cache = None
+        self._programme_generation += 1
+
+    async def programme(self, *, fresh: bool = False) -> Programme:
+        # Every sign-up reads the programme (four queries); in a rush, hundreds a second. It is
+        # kept for a moment: this process's own changes drop it at once, another instance's show
+        # within PROGRAMME_SECONDS, and a booking decision always reads the sets afresh.
+        cached = self._programme_cache
+        if not fresh and cached is not None and time.monotonic() - cached[1] < PROGRAMME_SECONDS:
+            return cached[0]
+        generation = self._programme_generation
+        async with cast(_Base, self).read() as conn:
+            programme = await self._programme_in(conn)
+        if generation == self._programme_generation:
+            self._programme_cache = (programme, time.monotonic())
+        return programme
 
     async def _programme_in(self, conn: AsyncConnection) -> Programme:
         series_rows = (await conn.execute(sa.select(t.series).order_by(t.series.c.key))).mappings().all()
@@ -131,6 +164,7 @@ class BookingQueries:
 
     async def save_programme(self, programme: Programme, now: datetime) -> ProgrammeSaved:
         base = cast(_Base, self)
+        self._forget_programme()
         created: list[str] = []
         updated: list[str] = []
         resizes: list[tuple[str, str, int]] = []
@@ -220,22 +254,13 @@ class BookingQueries:
                         await conn.execute(
                             stmt.on_conflict_do_update(index_elements=["set_key", "number"], set_=times)
                         )
-        effects: list[Effect] = []
-        for series_key, set_key, capacity in resizes:
-            event = Resize(set_key, capacity, now)
+        self._forget_programme()
+        return ProgrammeSaved(tuple(created), tuple(updated), resizes=tuple(resizes))
 
-            def resize(book: Book, event: Resize = event) -> BookChange:
-                after, found = decide(book, event)
-                return BookChange(after, found)
-
-            effects.extend((await self.change_book(series_key, resize, now)).effects)
-        return ProgrammeSaved(tuple(created), tuple(updated), tuple(effects))
-
-    async def _load_book(self, conn: AsyncConnection, series_key: str, *, lock: bool) -> Book:
-        base = cast(_Base, self)
+    async def _series_sets(
+        self, conn: AsyncConnection, series_key: str
+    ) -> tuple[Any, tuple[SetState, ...], dict[str, int]]:
         query = sa.select(t.series).where(t.series.c.key == series_key)
-        if lock and base.dialect == "postgresql":
-            query = query.with_for_update()
         series = (await conn.execute(query)).mappings().one_or_none()
         if series is None:
             raise KeyError(series_key)
@@ -267,14 +292,71 @@ class BookingQueries:
             )
             for r in set_rows
         )
-        teams = await self._teams_where(conn, t.team.c.series_key == series_key)
-        return Book(
-            series_key,
-            cast(Policy, series["policy"]),
-            bool(series["one_team_per_series"]),
-            sets,
-            tuple(teams),
+        return series, sets, {r["key"]: int(r["version"]) for r in set_rows}
+
+    async def _arrivals(self, conn: AsyncConnection, series_key: str) -> int:
+        # The unique index on (series_key, accepted_seq) answers this without a scan.
+        last = await conn.scalar(
+            sa.select(sa.func.max(t.team.c.accepted_seq)).where(t.team.c.series_key == series_key)
         )
+        return int(last or 0)
+
+    async def _load_book(self, conn: AsyncConnection, series_key: str, scope: BookScope | None) -> BookSlice:
+        series, sets, versions = await self._series_sets(conn, series_key)
+        in_series = t.team.c.series_key == series_key
+        if scope is None:
+            teams = await self._teams_where(conn, in_series)
+            book = Book(series_key, cast(Policy, series["policy"]), bool(series["one_team_per_series"]),
+                        sets, tuple(teams))
+            return BookSlice(book, versions)
+        active = t.team.c.status.in_(ACTIVE)
+        o = t.officer
+        officers = sa.or_(
+            o.c.email.in_(sorted(scope.emails)), o.c.aad_object_id.in_(sorted(scope.aad_ids))
+        )
+        wanted = sa.or_(
+            sa.and_(t.team.c.council.in_(sorted(scope.councils)), active),
+            t.team.c.idempotency_key.in_(sorted(scope.idempotency_keys)),
+            sa.and_(t.team.c.team_id.in_(sa.select(o.c.team_id).where(officers)), active),
+        )
+        teams = await self._teams_where(conn, sa.and_(in_series, wanted))
+        counted = (
+            await conn.execute(
+                sa.select(t.team.c.set_key, t.team.c.status, sa.func.count())
+                .where(t.team.c.set_key.in_([st.key for st in sets]), active)
+                .group_by(t.team.c.set_key, t.team.c.status)
+            )
+        ).all()
+        totals = {(k, status): int(n) for k, status, n in counted}
+        unloaded: dict[str, Tally] = {}
+        for set_state in sets:
+            held = [team for team in teams if team.set_key == set_state.key]
+            unloaded[set_state.key] = Tally(
+                totals.get((set_state.key, "confirmed"), 0) - sum(x.status == "confirmed" for x in held),
+                totals.get((set_state.key, "waitlisted"), 0) - sum(x.status == "waitlisted" for x in held),
+            )
+        ahead: dict[str, int] = {}
+        for team in teams:
+            if team.status != "waitlisted":
+                continue
+            before = await conn.scalar(
+                sa.select(sa.func.count()).where(
+                    t.team.c.set_key == team.set_key,
+                    t.team.c.status == "waitlisted",
+                    t.team.c.accepted_seq < team.accepted_seq,
+                )
+            )
+            held_before = sum(
+                1 for x in teams
+                if (x.set_key, x.status) == (team.set_key, "waitlisted")
+                and x.accepted_seq < team.accepted_seq
+            )
+            ahead[team.team_id] = int(before or 0) - held_before
+        book = Book(
+            series_key, cast(Policy, series["policy"]), bool(series["one_team_per_series"]), sets,
+            tuple(teams), unloaded=unloaded, ahead=ahead, arrivals=await self._arrivals(conn, series_key),
+        )
+        return BookSlice(book, versions)
 
     async def _teams_where(self, conn: AsyncConnection, condition: Any) -> list[Team]:
         team_rows = (
@@ -315,73 +397,120 @@ class BookingQueries:
 
     async def book(self, series_key: str) -> Book:
         async with cast(_Base, self).read() as conn:
-            return await self._load_book(conn, series_key, lock=False)
+            return (await self._load_book(conn, series_key, None)).book
 
-    async def change_book(
-        self, series_key: str, change: Callable[[Book], BookChange], now: datetime
-    ) -> BookChange:
-        base = cast(_Base, self)
-        async with base.write() as conn:
-            before = await self._load_book(conn, series_key, lock=True)
-            result = change(before)
-            await self._save_book(conn, series_key, before, result.book)
-            for record in result.challenges:
-                await self._add_challenge(conn, record, now)
-            await base.enqueue_in(conn, list(result.notices), now)
-        return result
+    async def load_book(self, series_key: str, scope: BookScope | None = None) -> BookSlice:
+        async with cast(_Base, self).read() as conn:
+            return await self._load_book(conn, series_key, scope)
 
-    async def _save_book(self, conn: AsyncConnection, series_key: str, before: Book, after: Book) -> None:
-        old_teams = {team.team_id: team for team in before.teams}
-        for team in after.teams:
-            old = old_teams.get(team.team_id)
-            if old is None:
-                await conn.execute(t.team.insert().values(**_team_values(series_key, team)))
-                await conn.execute(t.officer.insert(), _officer_rows(team))
-            elif old != team:
-                values = _team_values(series_key, team)
-                await conn.execute(t.team.update().where(t.team.c.team_id == team.team_id).values(**values))
-                if old.officers != team.officers:
-                    await conn.execute(t.officer.delete().where(t.officer.c.team_id == team.team_id))
-                    await conn.execute(t.officer.insert(), _officer_rows(team))
-        old_sets = {s.key: s for s in before.sets}
-        for set_state in after.sets:
-            old_set = old_sets.get(set_state.key)
-            if old_set is not None and (old_set.booking, old_set.capacity) != (
-                set_state.booking,
-                set_state.capacity,
-            ):
+    async def booking_tallies(self) -> dict[str, Tally]:
+        async with cast(_Base, self).read() as conn:
+            rows = (
                 await conn.execute(
-                    t.set_def.update()
-                    .where(t.set_def.c.key == set_state.key)
-                    .values(booking=set_state.booking, capacity=set_state.capacity)
+                    sa.select(t.team.c.set_key, t.team.c.status, sa.func.count())
+                    .where(t.team.c.status.in_(ACTIVE))
+                    .group_by(t.team.c.set_key, t.team.c.status)
                 )
+            ).all()
+        counts: dict[str, dict[str, int]] = {}
+        for set_key, status, n in rows:
+            counts.setdefault(set_key, {})[status] = int(n)
+        return {k: Tally(v.get("confirmed", 0), v.get("waitlisted", 0)) for k, v in counts.items()}
+
+    async def save_book(
+        self, before: BookSlice, after: BookSlice, notices: Sequence[Notice], now: datetime
+    ) -> bool:
+        base = cast(_Base, self)
+        try:
+            async with base.write() as conn:
+                await self._save_book(conn, before, after)
+                await self._add_challenges(conn, after.challenges, now)
+                await base.enqueue_in(conn, list(notices), now)
+        except (_Overtaken, sa.exc.IntegrityError):
+            # Another decision saved first (a set's version moved on, or an arrival number, a
+            # council's or an officer's claim was taken): nothing was written.
+            return False
+        if before.book.sets != after.book.sets:
+            self._forget_programme()  # booking opened, closed or resized: after the commit
+        return True
+
+    async def _save_book(self, conn: AsyncConnection, before: BookSlice, after: BookSlice) -> None:
+        old_teams = {team.team_id: team for team in before.book.teams}
+        book = after.book
+        new = [team for team in book.teams if team.team_id not in old_teams]
+        changed = [x for x in book.teams if x.team_id in old_teams and old_teams[x.team_id] != x]
+        old_sets = {s.key: (s.booking, s.capacity) for s in before.book.sets}
+        resized = [s for s in book.sets if old_sets.get(s.key, (s.booking, s.capacity)) != (s.booking,
+                                                                                      s.capacity)]
+        touched = sorted({team.set_key for team in (*new, *changed)} | {s.key for s in resized})
+        # The guarantee of capacity and order: a set's version moves on with every saved decision
+        # that touches it, and this save only goes ahead on the version it was decided on. In
+        # PostgreSQL the row stays locked until commit, so a rival's update waits, then misses.
+        # Sets are taken in key order, so two saves never wait on each other in a cycle.
+        values = {s.key: {"booking": s.booking, "capacity": s.capacity} for s in resized}
+        for set_key in touched:
+            result = await conn.execute(
+                t.set_def.update()
+                .where(t.set_def.c.key == set_key, t.set_def.c.version == before.versions.get(set_key, -1))
+                .values(version=t.set_def.c.version + 1, **values.get(set_key, {}))
+            )
+            if result.rowcount != 1:
+                raise _Overtaken(set_key)
+        for team in changed:
+            old = old_teams[team.team_id]
+            await conn.execute(
+                t.team.update().where(t.team.c.team_id == team.team_id).values(**_team_values(book, team))
+            )
+            if old.officers != team.officers:
+                await conn.execute(t.officer.delete().where(t.officer.c.team_id == team.team_id))
+                await conn.execute(t.officer.insert(), _officer_rows(book, team))
+            elif old.active != team.active:
+                for row in _officer_rows(book, team):
+                    await conn.execute(
+                        t.officer.update()
+                        .where(t.officer.c.team_id == team.team_id, t.officer.c.email == row["email"])
+                        .values(claim=row["claim"])
+                    )
+        # New teams last: a team withdrawn in the same batch gives up its claims first.
+        if new:
+            await conn.execute(t.team.insert(), [_team_values(book, team) for team in new])
+            await conn.execute(t.officer.insert(), [row for team in new for row in _officer_rows(book, team)])
 
     async def _add_challenge(self, conn: AsyncConnection, record: ChallengeRecord, now: datetime) -> None:
-        c = t.challenge_version
-        where = (c.c.set_key == record.set_key, c.c.officer_email == record.officer_email)
-        latest = (
-            (await conn.execute(sa.select(c).where(*where).order_by(c.c.number.desc()).limit(1)))
-            .mappings()
-            .one_or_none()
-        )
-        if latest is not None and (latest["title"], latest["text"], tuple(latest["answers"])) == (
-            record.title,
-            record.text,
-            record.answers,
-        ):
+        await self._add_challenges(conn, [record], now)
+
+    async def _add_challenges(
+        self, conn: AsyncConnection, records: Sequence[ChallengeRecord], now: datetime
+    ) -> None:
+        """The batch's challenge versions in two statements: each officer's latest, then the new ones."""
+        if not records:
             return
-        number = 1 if latest is None else int(latest["number"]) + 1
-        await conn.execute(
-            c.insert().values(
-                set_key=record.set_key,
-                officer_email=record.officer_email,
-                number=number,
-                title=record.title,
-                text=record.text,
-                answers=list(record.answers),
-                created_at=now,
+        c = t.challenge_version
+        pairs = sorted({(r.set_key, r.officer_email) for r in records})
+        rows = (
+            await conn.execute(
+                sa.select(c.c.set_key, c.c.officer_email, c.c.number, c.c.title, c.c.text, c.c.answers)
+                .where(sa.tuple_(c.c.set_key, c.c.officer_email).in_(pairs))
+                .order_by(c.c.number)
             )
-        )
+        ).all()
+        latest: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {
+            (r.set_key, r.officer_email): (int(r.number), (r.title, r.text, tuple(r.answers))) for r in rows
+        }
+        new: list[dict[str, Any]] = []
+        for record in records:
+            pair = (record.set_key, record.officer_email)
+            content = (record.title, record.text, record.answers)
+            known = latest.get(pair)
+            if known is not None and known[1] == content:
+                continue  # the same challenge again is not a new version
+            number = 1 if known is None else known[0] + 1
+            latest[pair] = (number, content)
+            new.append({"set_key": record.set_key, "officer_email": record.officer_email, "number": number,
+                        "title": record.title, "text": record.text, "answers": list(record.answers),
+                        "created_at": now})
+        if new:
+            await conn.execute(c.insert(), new)
 
     async def latest_challenge(self, set_key: str, officer_email: str) -> ChallengeRecord | None:
         c = t.challenge_version

@@ -4,7 +4,6 @@ retention purge, which remove personal data and free text but keep the rows that
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,10 +19,13 @@ from bot.store.base import Notice, Scrubbed
 from bot.store.sql_booking import _Base
 
 ERASED = "erased-"
+# What stands for a deep-dive topic's title once its proposer is erased or its set purged.
+ERASED_TITLE = "[erased]"
 # The order in which a summary lists what went (and the admin reads it).
 KINDS = (
     "officer records", "challenge versions", "actions' text", "reviews' text", "reflections",
     "evaluation text", "evaluation answers kept anonymously", "pulse answers kept anonymously",
+    "session reminders kept anonymously", "topics' titles", "topic votes kept anonymously",
     "apologies' reasons", "attendance records", "conversation references", "meeting presence",
     "invitation lists", "queued or sent messages", "remembered card answers", "team keys",
     "other records",
@@ -33,6 +35,7 @@ _HANDLED = {
     "officer", "challenge_version", "action_item", "action_review", "reflection", "reflection_sent",
     "reflection_author", "evaluation_answer", "pulse_answer", "apology", "attendance", "conversation_ref",
     "meeting_presence", "session_slot", "outbox", "processed_activity", "team", "meeting_chat",
+    "session_reminder", "topic", "topic_vote",
 }
 
 
@@ -64,10 +67,26 @@ class _Tally:
                         tuple(sorted(set(leftovers))))
 
 
+def _strings(value: Any) -> Iterable[str]:
+    """Every string in a JSON value, keys included: searched one by one, because JSON's escaping (of
+    quotes, new lines, non-ASCII letters) would hide a text from a search of the whole document."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif value is not None:
+        yield str(value)
+
+
 def _mentions(value: Any, terms: Sequence[str]) -> bool:
     if value is None:
         return False
-    text = (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).lower()
+    text = "\n".join(_strings(value)).lower()
     return any(term in text for term in terms)
 
 
@@ -288,6 +307,8 @@ class EvaluationQueries:
         p = t.pulse_answer
         tally.add("pulse answers kept anonymously", (await conn.execute(
             p.update().where(p.c.respondent == email, *in_set(p)).values(respondent=pseudonym))).rowcount)
+        texts += await self._scrub_between(conn, tally, [email, *(i.lower() for i in ids)], pseudonym,
+                                           set_key=set_key)
         tally.add("apologies' reasons", (await conn.execute(
             ap.update().where(ap.c.officer_email == email, *in_set(ap))
             .values(reason="", officer_email=pseudonym))).rowcount)
@@ -310,7 +331,10 @@ class EvaluationQueries:
                     idempotency_key=sa.literal("erased:") + tm.c.team_id))).rowcount)
         tally.add("officer records", (await conn.execute(
             o.update().where(o.c.email == email, o.c.team_id.in_(own_teams))
-            .values(email=pseudonym, name="", aad_object_id=None))).rowcount)
+            # The booking claim ("series:<key>|<email>", bot.store.sql_booking) names them too.
+            .values(email=pseudonym, name="", aad_object_id=None,
+                    claim=sa.case((o.c.claim.is_(None), None),
+                                  else_=sa.literal("erased:") + o.c.team_id + "|" + pseudonym)))).rowcount)
 
         still_an_officer = (await conn.execute(sa.select(o.c.team_id).where(o.c.email == email))).first()
         if still_an_officer is None:  # in a purge, someone who is in another set is still reachable
@@ -338,13 +362,52 @@ class EvaluationQueries:
         terms += [x.lower() for x in texts if x and len(x.strip()) >= 12]
         await self._drop_mentions(conn, tally, terms, [f"email:{email}", *(f"user:{i}" for i in ids)])
 
+    async def _scrub_between(self, conn: AsyncConnection, tally: _Tally, who: Sequence[str], pseudonym: str,
+                             *, set_key: str | None) -> list[str]:
+        """What the weeks between sessions (issue 12) kept of the person; returns the texts removed.
+
+        A session reminder's row holds no text, only whom it was for: it stays under the pseudonym, so
+        that it is never sent again. A deep-dive topic's title is its proposer's own words, so it goes,
+        replaced by "[erased]" rather than deleted: the topic keeps its place and the votes of the
+        others stay counted in the report's ranking (what a programme team would expect: one member's
+        erasure must not take away what the rest of the set asked for). Their own votes stay counted
+        too, anonymously, like their pulse answers. (Refined challenges are challenge versions, and
+        action updates are action reviews: both are taken above; notices are taken with the outbox.)"""
+        sr, tp, tv = t.session_reminder, t.topic, t.topic_vote
+        reminders = sr.update().where(sr.c.officer_email.in_(who)).values(officer_email=pseudonym)
+        topics = sa.select(tp.c.id, tp.c.title).where(tp.c.proposed_by.in_(who))
+        votes = sa.select(tv.c.topic_id, tv.c.voter).where(tv.c.voter.in_(who)).order_by(tv.c.topic_id)
+        if set_key is not None:
+            reminders = reminders.where(sr.c.set_key == set_key)
+            topics = topics.where(tp.c.set_key == set_key)
+            votes = votes.where(tv.c.topic_id.in_(sa.select(tp.c.id).where(tp.c.set_key == set_key)))
+        tally.add("session reminders kept anonymously", await _changed(conn, reminders))
+        proposed = (await conn.execute(topics)).all()
+        for topic_id, _ in proposed:
+            await conn.execute(tp.update().where(tp.c.id == topic_id).values(
+                title=ERASED_TITLE, title_key=f"{ERASED_TITLE}:{topic_id}", proposed_by=pseudonym))
+        tally.add("topics' titles", len(proposed))
+        counted: set[int] = set()
+        for topic_id, voter in (await conn.execute(votes)).all():
+            one = tv.c.topic_id == topic_id, tv.c.voter == voter
+            if topic_id in counted:  # the same person under their address and their id: one vote
+                await conn.execute(tv.delete().where(*one))
+                continue
+            counted.add(topic_id)
+            await conn.execute(tv.update().where(*one).values(voter=pseudonym))
+        tally.add("topic votes kept anonymously", len(counted))
+        return [str(title) for _, title in proposed if title != ERASED_TITLE]
+
     async def _drop_mentions(self, conn: AsyncConnection, tally: _Tally, terms: Sequence[str],
                              recipients: Sequence[str]) -> None:
         """Messages to the person, and messages or remembered card answers that mention them or
         carry their words, are deleted (they were sent already, or must not be now)."""
         ob = t.outbox
-        gone = [r.id for r in (await conn.execute(sa.select(ob.c.id, ob.c.recipient, ob.c.body))).all()
-                if str(r.recipient).lower() in {x.lower() for x in recipients} or _mentions(r.body, terms)]
+        to_them = {x.lower() for x in recipients}
+        # A notice's record is its body (the e-mail part included), its key and how it went out.
+        gone = [r.id for r in (await conn.execute(
+            sa.select(ob.c.id, ob.c.recipient, ob.c.body, ob.c.dedupe_key, ob.c.last_error))).all()
+            if str(r.recipient).lower() in to_them or _mentions([r.body, r.dedupe_key, r.last_error], terms)]
         if gone:
             tally.add("queued or sent messages", await _changed(conn, ob.delete().where(ob.c.id.in_(gone))))
         pa = t.processed_activity
@@ -387,6 +450,7 @@ class EvaluationQueries:
             ).values(subject=f"other:{ERASED}{secrets.token_hex(4)}-{n}", email=None, name="",
                      tenant_id=None))
         tally.add("attendance records", len(others))
+        await self._scrub_set_between(conn, tally, set_key)
         s = t.session_slot
         await conn.execute(s.update().where(s.c.set_key == set_key).values(attendees=[]))
         chats = {str(x) for x in (await conn.execute(sa.select(s.c.chat_id).where(
@@ -396,6 +460,29 @@ class EvaluationQueries:
         if chats:
             mp = t.meeting_presence
             tally.add("meeting presence", await _changed(conn, mp.delete().where(mp.c.chat_id.in_(chats))))
+
+    async def _scrub_set_between(self, conn: AsyncConnection, tally: _Tally, set_key: str) -> None:
+        """The set's topics keep their votes but no titles; no reminder or vote keeps whose it was,
+        whoever they were (e.g. an officer whose team was withdrawn); the set's notices and how they
+        went out are deleted (a year after its last session, none is still to go)."""
+        tp, tv, sr, ob = t.topic, t.topic_vote, t.session_reminder, t.outbox
+        tally.add("topics' titles", await _changed(conn, tp.update().where(
+            tp.c.set_key == set_key, tp.c.title != ERASED_TITLE).values(
+            title=ERASED_TITLE, title_key=sa.literal(f"{ERASED_TITLE}:") + sa.cast(tp.c.id, sa.String),
+            proposed_by=ERASED + "set")))
+        in_set = sa.select(tp.c.id).where(tp.c.set_key == set_key)
+        voters = (await conn.execute(sa.select(tv.c.voter).distinct().where(
+            tv.c.topic_id.in_(in_set), ~tv.c.voter.startswith(ERASED)))).scalars().all()
+        for voter in voters:
+            tally.add("topic votes kept anonymously", await _changed(conn, tv.update().where(
+                tv.c.topic_id.in_(in_set), tv.c.voter == voter).values(voter=ERASED + secrets.token_hex(8))))
+        people = (await conn.execute(sa.select(sr.c.officer_email).distinct().where(
+            sr.c.set_key == set_key, ~sr.c.officer_email.startswith(ERASED)))).scalars().all()
+        for person in people:
+            tally.add("session reminders kept anonymously", await _changed(conn, sr.update().where(
+                sr.c.set_key == set_key, sr.c.officer_email == person).values(
+                officer_email=ERASED + secrets.token_hex(8))))
+        tally.add("queued or sent messages", await _changed(conn, ob.delete().where(ob.c.set_key == set_key)))
 
     async def _replace_identity(self, conn: AsyncConnection, email: str, ids: frozenset[str],
                                 pseudonym: str) -> int:

@@ -99,6 +99,8 @@ set_def = sa.Table(
     sa.Column("facilitators", sa.JSON, nullable=False),
     sa.Column("deadline", sa.JSON, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Bumped by every saved booking decision that touches the set: a save is conditional on it.
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
 )
 
 session_slot = sa.Table(
@@ -145,6 +147,8 @@ team = sa.Table(
     sa.Column("deadline", UtcDateTime(), nullable=True),
     sa.Column("reminded_at", UtcDateTime(), nullable=True),
     sa.Column("ended_at", UtcDateTime(), nullable=True),
+    # "series:<key>|<council>" or "set:<key>|<council>" while active, else NULL: unique.
+    sa.Column("claim", sa.String(400), nullable=True, unique=True),
 )
 
 officer = sa.Table(
@@ -157,6 +161,8 @@ officer = sa.Table(
     sa.Column("role", sa.String(30), nullable=False),
     sa.Column("aad_object_id", sa.String(100), nullable=True),
     sa.Column("committed_at", UtcDateTime(), nullable=True),
+    # "series:<key>|<email>" while the team is active, else NULL: unique.
+    sa.Column("claim", sa.String(450), nullable=True, unique=True),
 )
 
 challenge_version = sa.Table(
