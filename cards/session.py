@@ -86,30 +86,22 @@ def ground_rules_card(set_name: str, number: int) -> Json:
     ])
 
 
-def _time_line(view: SessionCardView) -> str | None:
+def _time_line(view: SessionCardView) -> Json | None:
+    """The time left, once: at the warnings (2 minutes, 30 seconds, time up and the overrun) the
+    same line turns bold and coloured rather than a second line repeating what it says."""
     s = view.session
     if s.time_left is None:
         return None
     if s.paused:
-        return f"Paused, with {duration(max(0, s.time_left))} left"
+        return text(f"Paused, with {duration(max(0, s.time_left))} left")
     if s.time_left <= 0:
         over = f", {duration(s.time_left)} over" if s.time_left < 0 else ""
-        return f"**Time is up**{over}"
+        return text(f"Time is up{over}", weight="Bolder", colour="Attention")
     until = f" (until {view.stage_ends_at.astimezone(LONDON):%H:%M})" if view.stage_ends_at else ""
-    return f"{duration(s.time_left)} left{until}"
-
-
-def _warning(view: SessionCardView) -> Json | None:
-    left = view.session.time_left
-    if left is None or view.session.paused or view.session.stage is Stage.ENDED:
-        return None
-    if left <= 0:
-        return text("Time is up.", weight="Bolder", colour="Attention")
-    if left <= 30:
-        return text("30 seconds left.", weight="Bolder", colour="Warning")
-    if left <= 120:
-        return text("2 minutes left.", weight="Bolder", colour="Warning")
-    return None
+    line = f"{duration(s.time_left)} left{until}"
+    if s.time_left <= 120 and s.stage is not Stage.ENDED:
+        return text(line, weight="Bolder", colour="Warning")
+    return text(line)
 
 
 def _row(row: Row, challenges: Mapping[str, str]) -> tuple[str, str]:
@@ -185,12 +177,9 @@ def session_card(view: SessionCardView) -> Json:
     body: list[Json] = [text(title, weight="Bolder", size="Medium"), text(now_line)]
     time_line = _time_line(view)
     if time_line:
-        body.append(text(time_line))
+        body.append(time_line)
     if s.extended_seconds:
         body.append(text(f"Extended by {duration(s.extended_seconds)}", subtle=True, size="Small"))
-    warning = _warning(view)
-    if warning:
-        body.append(warning)
     if s.stage is not Stage.ENDED:
         body.append(container([text(f"**{s.reminder.rule.title}**: {s.reminder.prompt}")], style="emphasis"))
     if view.last_actions:

@@ -51,7 +51,7 @@ def run_build(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     found = validate_package(args.file)
     for problem in found:
-        print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"als: {args.file}: {problem}", file=sys.stderr)
     if found:
         return 1
     print(f"{args.file}: OK")

@@ -445,7 +445,7 @@ def test_cli_builds_and_validates(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert run("manifest", "validate", "dist/appPackage.zip") == 0
     (tmp_path / "bad.zip").write_text("x")
     assert run("manifest", "validate", "bad.zip") == 1
-    assert "bad.zip: the file is not a zip archive" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("als: bad.zip: the file is not a zip archive")
 
 
 def test_cli_build_reports_missing_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -454,5 +454,7 @@ def test_cli_build_reports_missing_configuration(tmp_path: Path, monkeypatch: py
     for key in ENV:
         monkeypatch.delenv(key, raising=False)
     assert run("manifest", "build") == 2
-    assert "MicrosoftAppId" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "MicrosoftAppId" in err
+    assert err.startswith("als: "), err  # as every other CLI message, not "error:"
     assert not (tmp_path / "build").exists()

@@ -15,6 +15,7 @@ from typing import Any
 from bot.commands import Scope
 from bot.features.base import Action, Handler, Services, as_action
 from bot.features.choosing import chosen_set, named_or_only
+from bot.features.meeting.context import privately
 from bot.features.people import answer, facilitator_key, identities, user_key, who
 from bot.rules import attendance as a
 from bot.rules.booking import Team
@@ -160,7 +161,10 @@ async def register_card(services: Services, programme: Programme, set_def: SetDe
 async def _show(services: Services, turn: Turn, programme: Programme, set_def: SetDef) -> Outcome:
     if not may_see_register(services, turn, set_def):
         log.info("register refused", extra={"set": set_def.key})
-        return Outcome.say(NOT_ALLOWED)
+        if turn.chat.scope is Scope.PERSONAL:
+            return Outcome.say(NOT_ALLOWED)
+        # A refusal is for the asker: posted in a meeting chat, the whole room would read it.
+        return await privately(services, turn, NOT_ALLOWED)
     card = await register_card(services, programme, set_def, turn.now)
     if turn.chat.scope is Scope.PERSONAL:
         return answer(turn, card)
