@@ -14,16 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.attendance_collect import collect_session
+from bot.config import graph_settings
+from bot.features.attendance_collect import collect_session
+from bot.features.meetings_sync import sync_all, sync_set
 from bot.router import TOO_LARGE
 from bot.store.sql import SqlStore
 from graph.client import RetryPolicy, StaticTokenCredential, open_client
-from graph.settings import GraphSettings
-from graph.sync import sync_all, sync_set
+from graph.service import GraphService
 from tests.attendance_seed import SET as SEEDED_SET
 from tests.conftest import RunningBot
 from tests.programmes import programme
-from tests.standins.graph import ORGANISER, STATIC_TOKEN, Faults, GraphStandin
+from tests.standins.graph import STATIC_TOKEN, Faults, GraphStandin
 from tests.standins.teams import TeamsStandIn, User
 from tests.test_attendance_collect import NOW as ATTENDANCE_NOW
 from tests.test_attendance_collect import record, session_one
@@ -47,14 +48,14 @@ async def test_series_creation_and_roster_sync_complete_under_30_percent_faults(
     for n in range(1, 4):
         await nominate(store, n)
     async with GraphStandin(faults=THIRTY_PERCENT) as graph:
-        settings = GraphSettings.from_env(graph.env())
+        settings = graph_settings(graph.env())
         async with open_client(settings, StaticTokenCredential(STATIC_TOKEN), PATIENT) as client:
-            report = await sync_set(store, client, settings, SET, NOW)
+            report = await sync_set(store, GraphService(client, settings), SET, NOW)
             assert report.error is None, report.error
             assert report.created == [1, 2, 3]
             sessions = await store.session_meetings(SET)
             await nominate(store, 4)  # a promotion between session 1 and session 2
-            reports = await sync_all(store, client, settings, sessions[0].ends_at + timedelta(days=1))
+            reports = await sync_all(store, GraphService(client, settings), sessions[0].ends_at + timedelta(days=1))
         assert all(r.error is None for r in reports), [r.error for r in reports]
         assert [r.reinvited for r in reports if r.set_key == SET] == [[2, 3]]
         assert len(graph.events) == 3  # no duplicate event, whatever was retried
@@ -71,9 +72,9 @@ async def test_attendance_is_collected_once_under_30_percent_faults(store: SqlSt
         people = [record(f"id-{i}", f"guest{i}@example.org", f"Guest {i}",
                          [(start, end)]) for i in range(600)]
         graph.add_report(meeting, start, end, people)
-        settings = GraphSettings.from_env(graph.env())
+        settings = graph_settings(graph.env())
         async with open_client(settings, StaticTokenCredential(STATIC_TOKEN), PATIENT) as client:
-            done = await collect_session(store, client, ORGANISER, SEEDED_SET, 1, ATTENDANCE_NOW)
+            done = await collect_session(store, GraphService(client, settings), SEEDED_SET, 1, ATTENDANCE_NOW)
         assert len(done.taken.others) == 600  # every page read, none twice
         served = dict(graph.faults_served)
     assert sum(served.values()) > 0

@@ -226,3 +226,19 @@ async def test_a_cue_given_through_another_instance_reaches_the_page(
     finally:
         await other.runner.cleanup()
         await first.runner.cleanup()
+
+
+async def test_a_forged_key_id_does_not_delay_entras_real_key_rotation(
+        live: tuple[Meeting, Page], teams: TeamsStandIn) -> None:
+    _m, page = live
+    assert (await page.state(MEMBER))[0] == 200  # the keys are cached
+    forged = page.token(MEMBER, key=teams.stranger_key, kid="forged-kid")
+    assert (await page.state(None, token=forged))[0] == 401
+    old_key, old_kid = teams.sso_key, teams.sso_kid
+    teams.sso_key, teams.sso_kid = teams.stranger_key, "rotated-kid"
+    try:
+        # Entra rotated its key just after the forged request: the real new key is taken at once.
+        status, _ = await page.state(None, token=page.token(MEMBER))
+        assert status == 200
+    finally:
+        teams.sso_key, teams.sso_kid = old_key, old_kid

@@ -51,6 +51,7 @@ class TokenRejected(PermissionError):
 class _Keys:
     by_kid: dict[str, dict[str, Any]]
     started_at: float  # when the fetch that produced these keys began
+    issuer: str = ""  # the OpenID document's issuer (Entra's is a template with {tenantid})
 
 
 class SigningKeys:
@@ -76,13 +77,18 @@ class SigningKeys:
         self._lock = asyncio.Lock()
         self.fetches = 0
 
-    async def _fetch(self) -> dict[str, dict[str, Any]]:
+    @property
+    def issuer(self) -> str:
+        return self._keys.issuer if self._keys is not None else ""
+
+    async def _fetch(self, started: float) -> _Keys:
         session = self._session()
         async with session.get(self._metadata_url, raise_for_status=True) as response:
             metadata = await response.json(content_type=None)
         async with session.get(str(metadata["jwks_uri"]), raise_for_status=True) as response:
             jwks = await response.json(content_type=None)
-        return {str(k["kid"]): dict(k) for k in jwks.get("keys", []) if "kid" in k}
+        keys = {str(k["kid"]): dict(k) for k in jwks.get("keys", []) if "kid" in k}
+        return _Keys(keys, started, str(metadata.get("issuer", "")))
 
     async def _fetched_since(self, moment: float) -> _Keys:
         async with self._lock:
@@ -94,7 +100,7 @@ class SigningKeys:
                 await asyncio.sleep(wait)
             started = self._last_start = self._clock()
             self.fetches += 1
-            self._keys = keys = _Keys(await self._fetch(), started)
+            self._keys = keys = await self._fetch(started)
             return keys
 
     async def get(self, kid: str) -> dict[str, Any] | None:

@@ -9,7 +9,6 @@ or the app id itself (as v2 tokens do). Anything else is refused, and the page a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -21,13 +20,12 @@ import aiohttp
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
+from bot.adapter.auth import SigningKeys
 from bot.config import LiveSettings
 
 log = logging.getLogger(__name__)
 
 LEEWAY_SECONDS = 60
-KEYS_MAX_AGE = 24 * 3600
-KEYS_MIN_REFRESH_INTERVAL = 60.0
 V1_ISSUER = "https://sts.windows.net/{tenantid}/"
 
 
@@ -49,50 +47,13 @@ class SignedIn:
         return tuple(i for i in (self.object_id.lower(), self.email) if i)
 
 
-@dataclass
-class _Metadata:
-    issuer: str  # a template with {tenantid}, as Entra's multi-tenant document gives it
-    keys: dict[str, dict[str, Any]]
-    fetched_at: float
-
-
 class SsoValidator:
     def __init__(self, live: LiveSettings, session: Callable[[], aiohttp.ClientSession],
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._live = live
-        self._session = session
-        self._clock = clock
-        self._metadata: _Metadata | None = None
-        self._lock = asyncio.Lock()
-
-    async def _fetch(self) -> _Metadata:
-        session = self._session()
-        async with session.get(self._live.sso_openid_url, raise_for_status=True) as response:
-            document = await response.json(content_type=None)
-        async with session.get(str(document["jwks_uri"]), raise_for_status=True) as response:
-            jwks = await response.json(content_type=None)
-        keys = {str(k["kid"]): dict(k) for k in jwks.get("keys", []) if "kid" in k}
-        return _Metadata(str(document.get("issuer", "")), keys, self._clock())
-
-    async def _key(self, kid: str) -> tuple[_Metadata, dict[str, Any] | None]:
-        known = self._metadata
-        stale = known is None or self._clock() - known.fetched_at > KEYS_MAX_AGE
-        if stale or (known is not None and kid not in known.keys):
-            async with self._lock:
-                known = self._metadata
-                # An unknown kid refreshes at most once a minute: forged kids cannot flood Entra.
-                recent = known is not None and self._clock() - known.fetched_at < KEYS_MIN_REFRESH_INTERVAL
-                if known is None or self._clock() - known.fetched_at > KEYS_MAX_AGE or (
-                    kid not in known.keys and not recent
-                ):
-                    try:
-                        self._metadata = known = await self._fetch()
-                    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as error:
-                        log.warning("single sign-on keys not fetched", extra={"error": type(error).__name__})
-                        if known is None:
-                            raise SsoRejected("signing keys unavailable") from error
-        assert known is not None
-        return known, known.keys.get(kid)
+        # The same key cache as the channel's: an unknown kid is answered from keys fetched after
+        # the request arrived, so a forged kid cannot delay a real rotation.
+        self._keys = SigningKeys(live.sso_openid_url, session, clock)
 
     async def validate(self, authorization: str) -> SignedIn:
         if not self._live.enabled:
@@ -107,7 +68,11 @@ class SsoValidator:
         kid = header.get("kid")
         if header.get("alg") != "RS256" or not isinstance(kid, str):
             raise SsoRejected("token is not RS256 with a key id")
-        metadata, jwk = await self._key(kid)
+        try:
+            jwk = await self._keys.get(kid)
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as error:
+            log.warning("single sign-on keys not fetched", extra={"error": type(error).__name__})
+            raise SsoRejected("signing keys unavailable") from error
         if jwk is None:
             raise SsoRejected("unknown signing key")
         try:
@@ -124,7 +89,7 @@ class SsoValidator:
         tenant = str(claims["tid"]).lower()
         if tenant not in self._live.sso_tenants:
             raise SsoRejected("tenant not allowed")
-        issuers = {template.replace("{tenantid}", tenant) for template in (metadata.issuer, V1_ISSUER)}
+        issuers = {template.replace("{tenantid}", tenant) for template in (self._keys.issuer, V1_ISSUER)}
         if str(claims["iss"]).lower() not in {i.lower() for i in issuers}:
             raise SsoRejected("wrong issuer")
         email = claims.get("preferred_username") or claims.get("upn") or claims.get("email")

@@ -247,7 +247,7 @@ class GraphStandin:
         return self.origin
 
     def env(self, **extra: str) -> dict[str, str]:
-        """Environment variables that point `GraphSettings.from_env` at this stand-in."""
+        """Environment variables that point the Graph settings (`bot.config.graph_settings`) at this stand-in."""
         values = {
             "AZURE_TENANT_ID": HOME_TENANT,
             "AZURE_CLIENT_ID": CLIENT_ID,

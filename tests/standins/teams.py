@@ -324,7 +324,8 @@ class TeamsStandIn:
         }]})
 
     def sso_token(self, user: User, audience: str, *, tenant: str = TENANT,
-                  key: rsa.RSAPrivateKey | None = None, expires_in: int = 3600, **claims: Any) -> str:
+                  key: rsa.RSAPrivateKey | None = None, kid: str | None = None, expires_in: int = 3600,
+                  **claims: Any) -> str:
         """A Teams single sign-on token as Entra signs it (v1 shape: audience is the resource)."""
         now = int(time.time())
         body: dict[str, Any] = {
@@ -333,7 +334,7 @@ class TeamsStandIn:
             "preferred_username": user.email, "iat": now - 5, "nbf": now - 5, "exp": now + expires_in,
         }
         body.update(claims)
-        return jwt.encode(body, key or self.sso_key, algorithm="RS256", headers={"kid": self.sso_kid})
+        return jwt.encode(body, key or self.sso_key, algorithm="RS256", headers={"kid": kid or self.sso_kid})
 
     # ---- what the tests read -------------------------------------------------------------
 
