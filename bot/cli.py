@@ -100,6 +100,7 @@ def _programme_load(args: argparse.Namespace, settings: Settings) -> int:
 def _booking(args: argparse.Namespace, settings: Settings) -> int:
     from bot.features import signup
     from bot.features.base import Services
+    from cards.format import set_title
 
     async def work(store: SqlStore) -> int:
         programme = await store.programme()
@@ -119,7 +120,7 @@ def _booking(args: argparse.Namespace, settings: Settings) -> int:
             if view.key not in {s.key for s in wanted}:
                 continue
             print(
-                f"{view.key}: {view.name} ({view.series_title}), booking {view.booking}, "
+                f"{view.key}: {set_title(view.series_title, view.name)}, booking {view.booking}, "
                 f"{len(view.confirmed)} of {view.capacity} places taken, {len(view.waitlist)} waiting"
             )
             for number, (council, committed) in enumerate(view.confirmed, start=1):

@@ -50,3 +50,12 @@ def test_every_error_starts_with_als(tmp_path: Path) -> None:
     for result in (unknown, manifest, config):
         assert result.returncode != 0
         assert result.stderr.startswith("als: "), result.stderr
+
+
+def test_booking_list_names_each_set_once_with_its_series(tmp_path: Path) -> None:
+    assert als(tmp_path, "programme", "load", str(ROOT / "examples" / "programme.yaml")).returncode == 0
+    listed = als(tmp_path, "booking", "list")
+    assert listed.returncode == 0, listed.stderr
+    line = next(x for x in listed.stdout.splitlines() if x.startswith("adaptation-wed:"))
+    assert line.startswith("adaptation-wed: Sustainable Adaptation – Wednesday set, booking")
+    assert line.count("Sustainable Adaptation") == 1
