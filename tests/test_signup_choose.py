@@ -32,6 +32,9 @@ THURSDAY = f"""
 """
 ALEX = Person("29:1", "aad-alex", "Alex Smith", "alex@leeds.gov.uk")
 JO = Person("29:2", "aad-jo", "Jo Bloggs", "jo@leeds.gov.uk")
+# In no team yet: his council is known only from his signed address's domain.
+SAM = Person("29:3", "aad-sam", "Sam Buyer", "Sam.Buyer@Leeds.gov.uk")
+ROBIN = Person("29:4", "aad-robin", "Robin Ng", "robin@york.gov.uk")
 
 
 def turn(person: Person, verb: str = "", data: dict[str, Any] | None = None, text: str = "") -> Turn:
@@ -84,3 +87,28 @@ async def test_the_refusal_says_where_the_council_stands_once(services: Services
     card = json.dumps(card_of(outcome), ensure_ascii=False)
     assert card.count("has a confirmed place in") == 1
     assert "A council holds one team in this series." in card
+
+
+async def test_a_colleague_in_no_team_sees_the_sets_his_council_holds_marked(services: Services) -> None:
+    listing = sections(card_of(await route(services, turn(SAM, text="sign up"))))
+    wednesday = listing["Sustainable Adaptation – Wednesday set"]
+    assert "Leeds City Council already has a team in this set (confirmed)." in wednesday
+    assert "ask your colleagues to add you as their partner" in wednesday
+    assert "Alex" not in wednesday and "alex@" not in wednesday  # the officers are not named
+    assert "signup.choose" not in wednesday and "places free" not in wednesday
+    thursday = listing["Sustainable Adaptation: Thursday set"]
+    assert "one team in this series" in thursday and "signup.choose" not in thursday
+    assert "Choose this set" in listing["Sustainable Procurement – Tuesday set"]
+    # Another council's officer may still choose the set.
+    other = sections(card_of(await route(services, turn(ROBIN, text="sign up"))))
+    assert "Choose this set" in other["Sustainable Adaptation – Wednesday set"]
+
+
+async def test_a_colleague_choosing_his_councils_set_is_refused_at_once(services: Services) -> None:
+    card = json.dumps(card_of(await route(services, turn(SAM, "signup.choose", {"set_key": "adaptation-wed"}))),
+                      ensure_ascii=False)
+    assert "Leeds City Council already has a team in this set (confirmed)." in card
+    assert "Input.Text" not in card  # no form to fill in first
+    other = json.dumps(card_of(await route(services, turn(ROBIN, "signup.choose",
+                                                          {"set_key": "adaptation-wed"}))))
+    assert "Input.Text" in other

@@ -177,12 +177,36 @@ def booking_refusal(book: b.Book, person: b.Who, set_key: str) -> Refusal | None
     """Why the person's council cannot book this set, known before they fill in the form: a team
     of theirs already holds a place elsewhere in the series (the rules refuse it on submission)."""
     team = next((t for t in book.teams if t.active and t.officer(person) is not None), None)
-    if team is None or team.set_key == set_key:
+    if team is None:
+        return _colleagues_refusal(book, person, set_key)
+    if team.set_key == set_key:
         return None
     if book.one_team_per_series:
         return Refusal(f"{team.council_name} {b.standing(book, team)}. A council holds one team in "
                        "this series.")
     return Refusal(f"You are already in a team that {b.standing(book, team)}.")
+
+
+def _colleagues_refusal(book: b.Book, person: b.Who, set_key: str) -> Refusal | None:
+    """For someone in no team: their council, inferred from the signed e-mail address's domain,
+    already holds this set (or, one team per series, another). The officers are not named."""
+    here = b.colleagues_team(book, person.email, set_key)
+    if here is not None:
+        return Refusal(f"{here.council_name} already has a team in this set ({_status(book, here)}). "
+                       "Each council holds one place per set: ask your colleagues to add you as "
+                       "their partner, or choose another set.")
+    other = b.colleagues_team(book, person.email) if book.one_team_per_series else None
+    if other is not None:
+        return Refusal(f"{other.council_name} {b.standing(book, other)}. A council holds one team in "
+                       "this series.")
+    return None
+
+
+def _status(book: b.Book, team: b.Team) -> str:
+    if team.status == "confirmed":
+        return "confirmed"
+    position = book.position(team)
+    return f"number {position} on the waiting list" if position else "on the waiting list"
 
 
 def _held(book: b.Book, person: b.Who, set_key: str) -> str | None:

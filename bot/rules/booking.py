@@ -346,6 +346,30 @@ def standing(book: Book, team: Team) -> str:
     return f"{team.status} from {name}"
 
 
+def email_domain(email: str | None) -> str:
+    """The part of an e-mail address after its @, in lower case; empty when there is none."""
+    _, at, domain = (email or "").strip().lower().rpartition("@")
+    return domain if at else ""
+
+
+def colleagues_team(book: Book, email: str | None, set_key: str | None = None) -> Team | None:
+    """The active team, in `set_key` if named, whose officers share this address's domain: the
+    council of someone not yet in a team, known before the form names it."""
+    domain = email_domain(email)
+    if not domain:
+        return None
+    return next(
+        (
+            t
+            for t in book._ordered()
+            if t.active
+            and set_key in (None, t.set_key)
+            and any(email_domain(o.email) == domain for o in t.officers)
+        ),
+        None,
+    )
+
+
 def _refuse(book: Book, code: RefusalCode, message: str, team: Team | None = None) -> BookDecision:
     return book, (Refused(code, message, team),)
 
