@@ -17,10 +17,10 @@ from tests.playground_walk import ROOT, missing_tools, walk
 @pytest.mark.slow
 def test_the_playground_route_reaches_the_admin_card(tmp_path: Path) -> None:
     if os.environ.get("ALS_PLAYGROUND_WALK") != "1":
-        pytest.skip("the Playground walk takes minutes and needs the npm registry: "
-                    "set ALS_PLAYGROUND_WALK=1 or run make playground")
+        pytest.skip(reason="the Playground walk takes minutes and needs the npm registry: "
+                           "it runs with ALS_PLAYGROUND_WALK=1 or make playground")
     if missing := missing_tools():
-        pytest.skip(f"the Playground walk needs {', '.join(missing)}")
+        pytest.skip(reason=f"the Playground walk needs {', '.join(missing)}; it runs where they are installed")
     shot = tmp_path / "admin-card.png"
     clock = walk(ROOT, tmp_path / "clone", shot)
     assert shot.stat().st_size > 0
