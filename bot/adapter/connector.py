@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
-from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ResourceResponse
 from botframework.connector.auth import ConnectorFactory
+
+from bot.adapter import inbound
+from bot.adapter.wire import Incoming
 
 if TYPE_CHECKING:
     from botframework.connector.aio import ConnectorClient
 
     from bot.adapter.auth import BotToken
+    from bot.net import HotSession
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +121,7 @@ class _Conversations:
 class FastConnector:
     """What `CloudAdapter` keeps in the turn state as the connector client, for one endpoint."""
 
-    def __init__(self, service_url: str, session: Callable[[], aiohttp.ClientSession],
+    def __init__(self, service_url: str, session: Callable[[], HotSession],
                  token: BotToken | None, sdk: Callable[[], ConnectorClient]) -> None:
         self.base_url = service_url.rstrip("/") + "/"
         self._session = session
@@ -178,7 +180,7 @@ def _retry_after(response: aiohttp.ClientResponse) -> float | None:
 class FastConnectors(ConnectorFactory):
     """One `FastConnector` per channel endpoint for the life of the process; nothing is built per turn."""
 
-    def __init__(self, token: BotToken | None, session: Callable[[], aiohttp.ClientSession]) -> None:
+    def __init__(self, token: BotToken | None, session: Callable[[], HotSession]) -> None:
         self._token = token
         self._session = session
         self._clients: dict[str, FastConnector] = {}
@@ -200,22 +202,19 @@ class FastConnectors(ConnectorFactory):
         return client
 
 
-async def profile_email(context: TurnContext, member_id: str) -> str | None:
+async def member_email(connector: FastConnector | None, incoming: Incoming, member_id: str) -> str | None:
     """The e-mail address (or user principal name) on a member's Teams profile, lower case.
 
-    Outside a team the member comes from the conversation, read here as plain JSON: through
-    `TeamsInfo.get_member` it would be parsed, serialised and parsed again by msrest (most of a
-    millisecond, for every officer new to this process: all of them in a booking rush).
+    Read as plain JSON from the conversation's members, or the team's in a channel (the call
+    that `TeamsInfo.get_member` makes): through the SDK it would be parsed, serialised and parsed
+    again by msrest, for every officer new to this process: all of them in a booking rush.
     """
-    channel_data = context.activity.channel_data if isinstance(context.activity.channel_data, dict) else {}
-    connector = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-    if isinstance(connector, FastConnector) and not (channel_data.get("team") or {}).get("id"):
-        conversation = quote(context.activity.conversation.id, safe="")
-        body = await connector.call("GET", f"v3/conversations/{conversation}/members/"
-                                    f"{quote(member_id, safe='')}", None, "member")
-        found = body if isinstance(body, dict) else {}
-        email = str(found.get("email") or found.get("userPrincipalName") or "")
-    else:
-        member = await TeamsInfo.get_member(context, member_id)
-        email = member.email or member.user_principal_name or ""
+    if connector is None:
+        return None
+    team = inbound.ident(inbound.obj(incoming.channel_data.get("team")).get("id"), 290)
+    where = quote(team or incoming.conversation_id, safe="")
+    body = await connector.call("GET", f"v3/conversations/{where}/members/{quote(member_id, safe='')}",
+                                None, "member")
+    found = body if isinstance(body, dict) else {}
+    email = inbound.text(found.get("email")) or inbound.text(found.get("userPrincipalName"))
     return email.lower() or None

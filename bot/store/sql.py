@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -16,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.store import tables as t
-from bot.store.base import ConversationRef, Notice, Pending, Store
+from bot.store.base import ConversationRef, Notice, Pending, Scrubbed, Store
 from bot.store.once import TURN, AlreadyDone, TurnMark
 from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_between import BetweenQueries, notice_kind
@@ -25,6 +27,9 @@ from bot.store.sql_evaluation import ERASED, EvaluationQueries
 from bot.store.sql_meetings import MeetingQueries
 from bot.store.sql_sessions import SessionQueries
 
+CONVERSATION_REFRESH_SECONDS = 600.0
+CONVERSATIONS_REMEMBERED = 20_000
+READ_ONLY = "als_read_only"  # an execution option: this connection only reads (SQLite: BEGIN DEFERRED)
 # Two instances starting together must not both migrate: PostgreSQL serialises them on this lock.
 _MIGRATION_LOCK = 0x414C5301
 
@@ -55,8 +60,13 @@ def make_engine(database_url: str) -> AsyncEngine:
 
         @sa.event.listens_for(engine.sync_engine, "begin")
         def _begin(conn: sa.Connection) -> None:
-            # Take the write lock at the start, so that read-then-write cannot be overtaken.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A write takes the write lock at the start, so that read-then-write cannot be
+            # overtaken. A read does not: under WAL it reads its snapshot beside the writer,
+            # where taking the lock queued every read of a booking rush behind every write.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # During an outage a turn must fail within seconds (the person is told to try again), not
@@ -165,6 +175,8 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         # SQLite has one writer: queueing here is cheaper than spinning on its busy timeout.
         self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
         self.grouped = GroupCommit(self)
+        self._reader_for: tuple[AsyncEngine, AsyncEngine] | None = None
+        self._conversations_seen: OrderedDict[str, tuple[tuple[Any, ...], float]] = OrderedDict()
         # Built once: every turn runs these, and building a statement costs more than running it.
         self._sighting_stmt = self._insert(t.processed_activity).on_conflict_do_nothing(
             index_elements=["activity_id"])
@@ -214,8 +226,14 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
+        async with self._reader().connect() as conn:
             yield conn
+
+    def _reader(self) -> AsyncEngine:
+        """The engine's connections marked read-only (made once per engine: tests swap it)."""
+        if self._reader_for is None or self._reader_for[0] is not self.engine:
+            self._reader_for = (self.engine, self.engine.execution_options(**{READ_ONLY: True}))
+        return self._reader_for[1]
 
     def _insert(self, table: sa.Table) -> Any:
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
@@ -260,6 +278,16 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         return int(seen.rowcount or 0) + int(sent.rowcount or 0)
 
     async def save_conversation(self, ref: ConversationRef) -> None:
+        seen = (ref.conversation_id, ref.service_url, ref.channel_id, ref.tenant_id, ref.kind, ref.email,
+                {k: v for k, v in ref.reference.items() if k != "activityId"})
+        # Every turn brings its conversation's reference, nearly always the one saved last time
+        # (only the activity id moves on, and a proactive message may answer any earlier one).
+        # Unchanged, it is written again only every CONVERSATION_REFRESH_SECONDS: a row that
+        # another process deleted meanwhile (erasure, housekeeping) comes back within that time.
+        written = self._conversations_seen.get(ref.key)
+        if written is not None and written[0] == seen \
+                and time.monotonic() - written[1] < CONVERSATION_REFRESH_SECONDS:
+            return
         values = {
             "key": ref.key,
             "conversation_id": ref.conversation_id,
@@ -271,14 +299,28 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
             "updated_at": ref.updated_at,
             "email": ref.email,
         }
-        # Written every turn (grouped with the others): a cache of "already saved" here would go
-        # stale when another process deletes the row (erasure, housekeeping).
         stmt = self._conversation_stmt
 
         async def write(conn: AsyncConnection) -> None:
             await conn.execute(stmt, values)
 
         await self.grouped.run(write)
+        self._conversations_seen[ref.key] = (seen, time.monotonic())
+        self._conversations_seen.move_to_end(ref.key)
+        if len(self._conversations_seen) > CONVERSATIONS_REMEMBERED:
+            self._conversations_seen.popitem(last=False)
+
+    async def erase_officer(self, email: str, now: datetime, *, dry_run: bool = False) -> Scrubbed:
+        try:
+            return await super().erase_officer(email, now, dry_run=dry_run)
+        finally:
+            self._conversations_seen.clear()  # erased here: the next turn writes its reference again
+
+    async def purge_set(self, set_key: str, now: datetime, *, dry_run: bool = False) -> Scrubbed | None:
+        try:
+            return await super().purge_set(set_key, now, dry_run=dry_run)
+        finally:
+            self._conversations_seen.clear()
 
     async def conversation(self, key: str) -> ConversationRef | None:
         stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key == key)
