@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import ssl
 from collections.abc import Mapping
@@ -20,7 +21,13 @@ def ca_bundle(env: Mapping[str, str] | None = None) -> str | None:
 
 
 def ssl_context(env: Mapping[str, str] | None = None) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=ca_bundle(env))
+    return _context(ca_bundle(env))
+
+
+@functools.lru_cache(maxsize=4)
+def _context(cafile: str | None) -> ssl.SSLContext:
+    # Loading the trust store takes a tenth of a second or more: once per bundle, not per session.
+    return ssl.create_default_context(cafile=cafile)
 
 
 def client_session(**kwargs: Any) -> aiohttp.ClientSession:
@@ -62,8 +69,8 @@ class HotSession:
             self._proxies[origin] = found
         return found
 
-    def request(self, method: str, url: str, **kwargs: Any) -> Any:
-        target = URL(url)
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> Any:
+        target = url if isinstance(url, URL) else URL(url)
         proxy, proxy_auth = self.proxy(target)
         return self.session.request(method, target, proxy=proxy, proxy_auth=proxy_auth, **kwargs)
 

@@ -46,6 +46,7 @@ from bot.store.base import Store
 from graph.mail import GraphOutreach
 
 log = logging.getLogger(__name__)
+WARMING = web.AppKey("warming", asyncio.Task[None])
 
 __all__ = ["SESSION_TICKER", "STORE", "TICKER", "create_app", "serve"]
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     add_live_routes(app, settings.live, services, courier=courier, token=auth.token)
 
     async def start(app: web.Application) -> None:
+        app[WARMING] = asyncio.create_task(auth.warm())
         app[COURIER].start()
         app[TICKER].start()
         app[SESSION_TICKER].start()
@@ -119,6 +121,7 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
             warm_graph()  # the first Graph call in a request then pays no import
 
     async def close(app: web.Application) -> None:
+        app[WARMING].cancel()
         await app[TICKER].stop()
         await app[SESSION_TICKER].stop()
         if meetings is not None:

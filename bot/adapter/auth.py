@@ -337,6 +337,17 @@ class ChannelAuthentication(BotFrameworkAuthentication):
             self._http = client_session(timeout=aiohttp.ClientTimeout(total=20))
         return self._http
 
+    async def warm(self) -> None:
+        """Before the first activity: the sessions made and the channel's signing keys fetched, so
+        that neither is paid for by the first person to press a button."""
+        self._session()
+        self._hot_session()
+        if self.auth.enabled:
+            try:
+                await self.keys.get("")
+            except (aiohttp.ClientError, TimeoutError, KeyError, ValueError) as error:
+                log.warning("signing keys not fetched yet", extra={"error": type(error).__name__})
+
     def _hot_session(self) -> HotSession:
         if self._hot is None or self._hot.closed:
             self._hot = HotSession(timeout=aiohttp.ClientTimeout(total=20))

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
+import orjson
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ResourceResponse
 from botframework.connector.auth import ConnectorFactory
+from yarl import URL
 
 from bot.adapter import inbound
 from bot.adapter.wire import Incoming
@@ -123,7 +125,7 @@ class FastConnector:
 
     def __init__(self, service_url: str, session: Callable[[], HotSession],
                  token: BotToken | None, sdk: Callable[[], ConnectorClient]) -> None:
-        self.base_url = service_url.rstrip("/") + "/"
+        self.base_url = str(URL(service_url.rstrip("/") + "/"))  # in its encoded form
         self._session = session
         self._token = token
         self._sdk = sdk
@@ -137,26 +139,29 @@ class FastConnector:
         return self._sdk_client
 
     async def call(self, method: str, path: str, body: Any, operation: str) -> Any:
+        """`path` is already percent-encoded (each id quoted by the caller), so the URL is not
+        parsed and encoded again; the body is JSON, encoded once."""
         headers = {"Content-Type": "application/json; charset=utf-8"}
+        url = URL(self.base_url + path, encoded=True)
+        data = None if body is None else orjson.dumps(body)
         for attempt in (1, 2):
             if self._token is not None:
                 headers["Authorization"] = f"Bearer {await self._token.fresh()}"
-            async with self._session().request(method, self.base_url + path, json=body,
-                                               headers=headers) as response:
+            async with self._session().request(method, url, data=data, headers=headers) as response:
                 if response.status < 300:
                     if response.status == 204 or response.content_length == 0:
                         return None
-                    return await response.json(content_type=None)
+                    return orjson.loads(await response.read() or b"null")
                 wait = _retry_after(response)
                 if attempt == 1 and response.status in RETRY_STATUSES and wait is not None:
                     log.info("connector asked to wait", extra={"status": response.status, "wait": wait})
                     await asyncio.sleep(wait)
                     continue
                 try:
-                    body = await response.json(content_type=None)
+                    refusal = await response.json(content_type=None)
                 except (ValueError, aiohttp.ClientError):
-                    body = None
-                raise ConnectorError(response.status, operation, body)
+                    refusal = None
+                raise ConnectorError(response.status, operation, refusal)
         raise AssertionError("unreachable")
 
     def __getattr__(self, name: str) -> Any:

@@ -119,50 +119,97 @@ Write = Callable[[AsyncConnection], Awaitable[T]]
 class GroupCommit:
     """Small writes that arrive while a transaction is open are committed together in the next one.
 
-    Each turn records its activity id, its conversation and an invoke's answer: three tiny writes,
-    each worth a transaction (and, on SQLite, a sync to disk) of its own. Grouped, a hundred turns
-    in flight share a handful of commits, and each caller still returns only after its write is
-    committed, so nothing a person was answered on is lost on a crash.
+    Each turn records its conversation, and an invoke its answer: tiny writes, each worth a
+    transaction (and, on SQLite, a sync to disk) of its own. Grouped, a hundred turns in flight
+    share a handful of commits, the rows of one statement sent as one `executemany` (on SQLite
+    each statement is a round trip to aiosqlite's thread), and each caller still returns only after
+    its write is committed, so nothing a person was answered on is lost on a crash.
     """
 
-    MAX = 200
+    MAX = 500
 
     def __init__(self, store: SqlStore) -> None:
         self._store = store
-        self._pending: list[tuple[Write[Any], asyncio.Future[Any]]] = []
+        self._pending: list[tuple[Any, dict[str, Any], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def run(self, write: Write[T]) -> T:
-        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((write, answer))
+    async def run(self, stmt: Any, values: dict[str, Any]) -> None:
+        answer: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((stmt, values, answer))
         if self._task is None:
             self._task = asyncio.create_task(self._drain())
         # Shielded: a client hanging up must not cancel a write that is shared with others.
-        return await asyncio.shield(answer)
+        await asyncio.shield(answer)
 
     async def _drain(self) -> None:
         try:
             while self._pending:
                 batch, self._pending = self._pending[: self.MAX], self._pending[self.MAX:]
+                # One executemany per statement; the rows of each keep their order.
+                by_stmt: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+                for stmt, values, _ in batch:
+                    by_stmt.setdefault(id(stmt), (stmt, []))[1].append(values)
                 try:
                     async with self._store.write() as conn:
-                        results = [await write(conn) for write, _ in batch]
+                        for stmt, rows in by_stmt.values():
+                            await conn.execute(stmt, rows)
                 except Exception:
                     # One bad write must not sink the others: each goes again on its own.
-                    for write, answer in batch:
+                    for stmt, values, answer in batch:
                         try:
                             async with self._store.write() as conn:
-                                result = await write(conn)
+                                await conn.execute(stmt, values)
                         except Exception as error:
                             if not answer.done():
                                 answer.set_exception(error)
                         else:
                             if not answer.done():
-                                answer.set_result(result)
+                                answer.set_result(None)
                     continue
-                for (_, answer), result in zip(batch, results, strict=True):
+                for _, _, answer in batch:
                     if not answer.done():
-                        answer.set_result(result)
+                        answer.set_result(None)
+        finally:
+            self._task = None
+
+
+class Lookups:
+    """Conversation references asked for while a read is running are read together in the next
+    one: in a booking rush every new officer's turn asks for theirs, and each query on its own
+    costs several round trips to the driver's thread."""
+
+    MAX = 400  # keys in one IN (...): well inside every SQLite's limit on bound parameters
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._waiting: dict[str, list[asyncio.Future[ConversationRef | None]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def get(self, key: str) -> ConversationRef | None:
+        answer: asyncio.Future[ConversationRef | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(answer)
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        return await asyncio.shield(answer)
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                keys = list(self._waiting)[: self.MAX]
+                batch = {k: self._waiting.pop(k) for k in keys}
+                try:
+                    found = await self._store.conversations(keys)
+                except Exception as error:
+                    for answers in batch.values():
+                        for answer in answers:
+                            if not answer.done():
+                                answer.set_exception(error)
+                                answer.exception()  # retrieved: its caller may have gone
+                    continue
+                for key, answers in batch.items():
+                    for answer in answers:
+                        if not answer.done():
+                            answer.set_result(found.get(key))
         finally:
             self._task = None
 
@@ -175,6 +222,7 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         # SQLite has one writer: queueing here is cheaper than spinning on its busy timeout.
         self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
         self.grouped = GroupCommit(self)
+        self.lookups = Lookups(self)
         self._reader_for: tuple[AsyncEngine, AsyncEngine] | None = None
         self._conversations_seen: OrderedDict[str, tuple[tuple[Any, ...], float]] = OrderedDict()
         # Built once: every turn runs these, and building a statement costs more than running it.
@@ -253,13 +301,7 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
             return (await conn.execute(stmt)).first() is not None
 
     async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
-        stmt = self._response_stmt
-        values = {"key": activity_id, "answer": response}
-
-        async def write(conn: AsyncConnection) -> None:
-            await conn.execute(stmt, values)
-
-        await self.grouped.run(write)
+        await self.grouped.run(self._response_stmt, {"key": activity_id, "answer": response})
 
     async def response_for(self, activity_id: str) -> dict[str, Any] | None:
         stmt = sa.select(t.processed_activity.c.response).where(
@@ -299,12 +341,7 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
             "updated_at": ref.updated_at,
             "email": ref.email,
         }
-        stmt = self._conversation_stmt
-
-        async def write(conn: AsyncConnection) -> None:
-            await conn.execute(stmt, values)
-
-        await self.grouped.run(write)
+        await self.grouped.run(self._conversation_stmt, values)
         self._conversations_seen[ref.key] = (seen, time.monotonic())
         self._conversations_seen.move_to_end(ref.key)
         if len(self._conversations_seen) > CONVERSATIONS_REMEMBERED:
@@ -323,12 +360,14 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
             self._conversations_seen.clear()
 
     async def conversation(self, key: str) -> ConversationRef | None:
-        stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key == key)
+        return await self.lookups.get(key)
+
+    async def conversations(self, keys: list[str]) -> dict[str, ConversationRef]:
+        """The saved references of these keys (those saved), in one query."""
+        stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key.in_(keys))
         async with self.read() as conn:
-            row = (await conn.execute(stmt)).mappings().one_or_none()
-        if row is None:
-            return None
-        return ConversationRef(**{k: row[k] for k in row.keys()})
+            rows = (await conn.execute(stmt)).mappings().all()
+        return {row["key"]: ConversationRef(**{k: row[k] for k in row.keys()}) for row in rows}
 
     async def conversation_by_email(self, email: str) -> ConversationRef | None:
         stmt = (
