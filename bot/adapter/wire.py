@@ -115,9 +115,8 @@ class Incoming:
 
     def reply(self, **content: Any) -> dict[str, Any]:
         """A reply to this activity, addressed as `TurnContext.send_activity` addresses one."""
-        body: dict[str, Any] = {"type": MESSAGE, **content, "inputHint": "acceptingInput",
-                                "channelId": self.channel_id, "serviceUrl": self.service_url,
-                                "conversation": self.body.get("conversation")}
+        body: dict[str, Any] = {"type": MESSAGE, **content, "channelId": self.channel_id,
+                                "serviceUrl": self.service_url, "conversation": self.body.get("conversation")}
         if self.recipient:
             body["from"] = self.recipient
         if self.sender:
@@ -130,8 +129,11 @@ class Incoming:
 
 
 def text_reply(incoming: Incoming, text: str) -> dict[str, Any]:
-    return incoming.reply(text=text)
+    """As `MessageFactory.text`."""
+    return incoming.reply(text=text, inputHint="acceptingInput")
 
 
 def card_reply(incoming: Incoming, card: dict[str, Any]) -> dict[str, Any]:
-    return incoming.reply(attachments=[{"contentType": ADAPTIVE_CARD, "content": card}])
+    """As `MessageFactory.attachment(CardFactory.adaptive_card(card))`."""
+    return incoming.reply(attachmentLayout="list",
+                          attachments=[{"contentType": ADAPTIVE_CARD, "content": card}])
