@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ from bot.store.sql_evaluation import ERASED, EvaluationQueries
 from bot.store.sql_meetings import MeetingQueries
 from bot.store.sql_sessions import SessionQueries
 
-CONVERSATION_REFRESH_SECONDS = 600.0
+CONVERSATION_REFRESH_SECONDS = 0.0
 CONVERSATIONS_REMEMBERED = 20_000
 READ_ONLY = "als_read_only"  # an execution option: this connection only reads (SQLite: BEGIN DEFERRED)
 # Two instances starting together must not both migrate: PostgreSQL serialises them on this lock.
@@ -214,6 +215,9 @@ class Lookups:
             self._task = None
 
 
+_OPEN: weakref.WeakSet[SqlStore] = weakref.WeakSet()
+
+
 class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries,
                EvaluationQueries, Store):
     def __init__(self, engine: AsyncEngine) -> None:
@@ -225,6 +229,7 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         self.lookups = Lookups(self)
         self._reader_for: tuple[AsyncEngine, AsyncEngine] | None = None
         self._conversations_seen: OrderedDict[str, tuple[tuple[Any, ...], float]] = OrderedDict()
+        _OPEN.add(self)
         # Built once: every turn runs these, and building a statement costs more than running it.
         self._sighting_stmt = self._insert(t.processed_activity).on_conflict_do_nothing(
             index_elements=["activity_id"])
@@ -324,8 +329,9 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
                 {k: v for k, v in ref.reference.items() if k != "activityId"})
         # Every turn brings its conversation's reference, nearly always the one saved last time
         # (only the activity id moves on, and a proactive message may answer any earlier one).
-        # Unchanged, it is written again only every CONVERSATION_REFRESH_SECONDS: a row that
-        # another process deleted meanwhile (erasure, housekeeping) comes back within that time.
+        # Unchanged, it is written again only every CONVERSATION_REFRESH_SECONDS. An erasure in
+        # this process forgets what was written at once (`_forget_conversations`); a row that
+        # another process deleted (`als erase` run beside the bot) comes back within that time.
         written = self._conversations_seen.get(ref.key)
         if written is not None and written[0] == seen \
                 and time.monotonic() - written[1] < CONVERSATION_REFRESH_SECONDS:
@@ -351,13 +357,20 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         try:
             return await super().erase_officer(email, now, dry_run=dry_run)
         finally:
-            self._conversations_seen.clear()  # erased here: the next turn writes its reference again
+            self._forget_conversations()
 
     async def purge_set(self, set_key: str, now: datetime, *, dry_run: bool = False) -> Scrubbed | None:
         try:
             return await super().purge_set(set_key, now, dry_run=dry_run)
         finally:
-            self._conversations_seen.clear()
+            self._forget_conversations()
+
+    def _forget_conversations(self) -> None:
+        """References were deleted: every store of this process on the same database writes its
+        next ones again (the bot's store, when the erasure ran through another)."""
+        for store in list(_OPEN):
+            if store.engine.url == self.engine.url:
+                store._conversations_seen.clear()
 
     async def conversation(self, key: str) -> ConversationRef | None:
         return await self.lookups.get(key)
