@@ -15,13 +15,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
-pytestmark = pytest.mark.slow
+from tests import bench_scale
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(r"^\s*(?P<label>\S.*?)\s+(?P<rate>\d+)/s p50 .* err (?P<errors>\d+)\s+CPU\s+(?P<cpu>[\d.]+) ms/req")
 
 
+@pytest.mark.slow
 def test_the_benchmark_runs_every_scenario() -> None:
     done = subprocess.run([sys.executable, "-m", "tests.bench_scale", "--smoke"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
@@ -40,3 +42,45 @@ def test_the_benchmark_runs_every_scenario() -> None:
         assert int(row["rate"]) > 0 and int(row["errors"]) == 0, row.group(0)
     # The load generator's own cost is printed under each row.
     assert done.stdout.count("bench: client") == len(rows), done.stdout
+
+
+async def test_the_plain_client_reads_every_kind_of_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--client plain` (not in the smoke run) against a real aiohttp server: answers with a
+    length, chunked and empty all counted, refusals as errors, each activity id new."""
+    seen: list[str] = []
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        activity = await request.json()
+        seen.append(activity["id"])
+        if request.headers.get("Authorization") != "Bearer t0ken":
+            return web.Response(status=401)
+        if activity["kind"] == "chunked":
+            response = web.StreamResponse()
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            for part in (b'{"a":', b' "b"}'):
+                await response.write(part)
+            await response.write_eof()
+            return response
+        if activity["kind"] == "empty":
+            return web.Response(status=201)
+        return web.json_response({"statusCode": 200, "value": "x" * 5000})
+
+    app = web.Application()
+    app.router.add_post("/api/messages", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}/api/messages"
+    monkeypatch.setattr(bench_scale, "CLIENT", "plain")
+    try:
+        templates = [bench_scale.Template({"kind": kind}) for kind in ("json", "chunked", "empty")]
+        figures = await bench_scale.closed_loop([url], templates, "t0ken", 6, 0.3)
+        assert figures.latencies and figures.errors == 0
+        assert len(seen) == len(set(seen)) == len(figures.latencies)
+        refused = await bench_scale.closed_loop([url], templates, "wrong", 2, 0.1)
+        assert refused.errors and not refused.latencies
+    finally:
+        await runner.cleanup()
