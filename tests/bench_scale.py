@@ -12,9 +12,10 @@ the share of a core each used: near 100 % means the bench, not the bot, was the 
 The load generator is a closed loop of aiohttp clients (each sends its next request when the last
 is answered) made cheap: one session, headers and URL built once, bodies as bytes cut around the
 activity id, so that a request costs one bytes formatting for its unique id (the bot recognises a
-repeated id as Teams' re-send and answers it from its memory, which would flatter it). One client
-process is enough on 2 cores: the bot needs the other core, and a second client would take CPU
-from it. A scenario of replies counts a message as done when its reply has reached the connector:
+repeated id as Teams' re-send and answers it from its memory, which would flatter it).
+`--client plain` swaps aiohttp for a minimal HTTP/1.1 client at about a third of its CPU, for a
+bot so fast that the aiohttp client nears a core. One client process is enough on 2 cores: the bot
+needs the other core, and a second client would take CPU from it. A scenario of replies counts a message as done when its reply has reached the connector:
 the time to drain replies still on their way is part of the measured time.
 
 Scenarios: card actions (`invoke` `adaptiveCard/action`, the `help` verb, answered in the HTTP
