@@ -95,7 +95,8 @@ PROBLEMS: list[str] = []  # what the run found wrong: printed at the end, and th
 RUSH_CONNECTIONS = 100  # the channel's pooled connections in the rush (aiohttp's own default)
 # The load generator's HTTP client: plain (a third of aiohttp's CPU, so that the bot has its core
 # to itself), or aiohttp (`--client aiohttp`). Both bots are always driven by the same one.
-CLIENT = "plain"
+DEFAULT_CLIENT = "plain"
+CLIENT = DEFAULT_CLIENT
 
 
 @dataclass
@@ -610,7 +611,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per round of a scenario")
     parser.add_argument("--only", default="invoke,message,postgres,rush",
                         help="comma-separated scenarios: invoke, message, postgres, rush")
-    parser.add_argument("--client", choices=("aiohttp", "plain"), default=CLIENT,
+    parser.add_argument("--client", choices=("aiohttp", "plain"), default=DEFAULT_CLIENT,
                         help="the load generator's HTTP client (plain: a minimal HTTP/1.1 one, cheaper)")
     args = parser.parse_args(argv)
     global CLIENT
