@@ -13,19 +13,18 @@ import logging
 import signal
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.adapter.auth import ChannelAuthentication
 from bot.adapter.chats import ConnectorChats
 from bot.adapter.courier import Courier
 from bot.adapter.live_web import add_live_routes
-from bot.adapter.meetings import GraphAttendance, GraphMeetings
+from bot.adapter.proactive import Proactive
 from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
-from bot.adapter.warm import warm_graph
+from bot.adapter.warm import warm_up
 from bot.adapter.web import (
     ADAPTER,
     AUTH,
@@ -43,7 +42,12 @@ from bot.config import ALLOW_UNAUTHENTICATED, Settings, integrations
 from bot.features import evaluation, meeting, reminders, signup
 from bot.features.base import Services
 from bot.store.base import Store
-from graph.mail import GraphOutreach
+
+if TYPE_CHECKING:
+    from bot.adapter.meetings import GraphAttendance, GraphMeetings
+
+# Graph's modules (graph/, bot.adapter.meetings) are imported only when Graph is configured, and
+# the SDKs behind them and behind proactive messages only once the bot listens (bot.adapter.warm).
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +70,22 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     now = clock or _utc_now
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[no_stack_traces])
     auth = ChannelAuthentication(settings.auth)
-    adapter = CloudAdapter(auth)
+
+    async def on_error(context: Any, error: Exception) -> None:
+        log.error("turn error", extra={"error": type(error).__name__})
+
+    proactive = Proactive(auth, on_error)
     environment = settings.environment if env is None else env
-    outreach = GraphOutreach(settings.graph) if settings.graph is not None else None
-    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval, clock=now,
+    outreach = None
+    if settings.graph is not None:
+        from graph.mail import GraphOutreach
+
+        outreach = GraphOutreach(settings.graph)
+    courier = Courier(proactive, store, settings.auth.app_id, interval=settings.courier_interval, clock=now,
                       outreach=outreach, admins=settings.admins,
                       tenant_id=settings.auth.tenant_id or environment.get("AZURE_TENANT_ID", ""))
     meetings = _graph_meetings(settings, store, courier.kick)
-    chats = ConnectorChats(adapter, store, settings.auth.app_id)
+    chats = ConnectorChats(proactive, store, settings.auth.app_id)
     services = Services(store=store, admins=settings.admins, kick=courier.kick, meetings=meetings,
                         clock=now, chats=chats)
     bot = TeamsBot(services, now)
@@ -101,11 +113,10 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     if attendance is not None:
         app[TICKER].sweeps.append(("attendance", attendance.sweep))
 
-    async def on_error(context: Any, error: Exception) -> None:
-        log.error("turn error", extra={"error": type(error).__name__})
-
-    adapter.on_turn_error = on_error
-    app[ADAPTER], app[BOT], app[STORE], app[AUTH], app[COURIER] = adapter, bot, store, auth, courier
+    # bot.adapter.web's messages still hands each turn to the SDK's adapter: this builds it now,
+    # importing botbuilder before the bot listens. Once no handler reads ADAPTER, this goes.
+    app[ADAPTER] = proactive.now()
+    app[BOT], app[STORE], app[AUTH], app[COURIER] = bot, store, auth, courier
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -115,8 +126,6 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
         app[COURIER].start()
         app[TICKER].start()
         app[SESSION_TICKER].start()
-        if meetings is not None or attendance is not None:
-            warm_graph()  # the first Graph call in a request then pays no import
 
     async def close(app: web.Application) -> None:
         await app[TICKER].stop()
@@ -138,6 +147,8 @@ def _graph_meetings(settings: Settings, store: Store, kick: Callable[[], None]) 
     if settings.graph is None:
         log.info("Microsoft Graph is off: %s", settings.graph_off)
         return None
+    from bot.adapter.meetings import GraphMeetings
+
     return GraphMeetings(settings.graph, store, kick, _utc_now, sync_seconds=settings.meetings_sync_interval)
 
 
@@ -145,6 +156,8 @@ def _graph_attendance(settings: Settings, store: Store, kick: Callable[[], None]
     """The attendance sweep, when Graph is configured (`_graph_meetings` logs when it is not)."""
     if settings.graph is None:
         return None
+    from bot.adapter.meetings import GraphAttendance
+
     return GraphAttendance(settings.graph, settings.attendance, store, kick)
 
 
@@ -162,17 +175,19 @@ def warn_if_unauthenticated(settings: Settings) -> None:
 async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 30.0) -> None:
     """Run until SIGINT or SIGTERM; in-flight turns finish before the store is closed."""
     warn_if_unauthenticated(settings)
-    app = create_app(settings, store)
-    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    log.info("ready at http://%s:%d/api/messages", settings.host, settings.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    app = create_app(settings, store)
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
+    await runner.setup()
     try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        log.info("ready at http://%s:%d/api/messages", settings.host, settings.port)
+        # Only now: the imports compete with start-up for the one interpreter lock.
+        warm_up(graph=settings.graph is not None)
         await stop.wait()
     finally:
         log.info("stopping")

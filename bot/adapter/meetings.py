@@ -12,13 +12,18 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import AttendanceSettings
 from bot.features import attendance_collect, meetings_sync
 from bot.store.base import Notice, Store
-from graph.service import GraphService, open_graph
 from graph.settings import GraphSettings
+
+if TYPE_CHECKING:
+    from graph.service import GraphService
+
+# graph/ and the SDKs under it are imported on the first Graph call (or by the warm-up once the
+# bot listens, bot.adapter.warm), not at start-up.
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,7 @@ class GraphMeetings:
     def graph(self) -> GraphService:
         if self._graph is None:
             from graph.client import make_client
+            from graph.service import GraphService
 
             self._graph = GraphService(make_client(self.settings), self.settings)
         return self._graph
@@ -96,5 +102,7 @@ class GraphAttendance:
         self.credential = credential
 
     async def sweep(self, now: datetime) -> Sequence[tuple[str, int, str]]:
+        from graph.service import open_graph
+
         return await attendance_collect.sweep(
             self.store, lambda: open_graph(self.graph, self.credential), self.settings, now, kick=self.kick)
