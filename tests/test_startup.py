@@ -40,16 +40,17 @@ GRAPH_ENV = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRE
              "GRAPH_BASE_URL": "http://127.0.0.1:9/v1.0", "AZURE_AUTHORITY_HOST": "http://127.0.0.1:9"}
 
 # Runs `als serve` with the warm-up replaced by a probe: it checks the port is already listening,
-# records what is imported at that moment and whether Graph would be warmed, then stops the bot.
+# records what is imported at that moment, whether Graph would be warmed and whether the garbage
+# collector is back on (start-up turns it off), then stops the bot.
 SERVE_PROBE = """
-import json, os, signal, socket, sys
+import gc, json, os, signal, socket, sys
 import bot.adapter.app as app
 port, out = int(sys.argv[1]), sys.argv[2]
 def probe(*, graph):
     with socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
     with open(out, "w") as f:
-        json.dump({"graph": graph, "modules": sorted(sys.modules)}, f)
+        json.dump({"graph": graph, "gc": gc.isenabled(), "modules": sorted(sys.modules)}, f)
     os.kill(os.getpid(), signal.SIGTERM)
 app.warm_up = probe
 from bot.cli import main
@@ -80,6 +81,7 @@ def _served(tmp_path: Path, **extra: str) -> tuple[bool, list[str]]:
                           env=_env(tmp_path, **extra), capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     probed = json.loads(out.read_text())
+    assert probed["gc"] is True, "the garbage collector is still off once the bot listens"
     return bool(probed["graph"]), list(probed["modules"])
 
 

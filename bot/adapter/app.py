@@ -172,8 +172,12 @@ def warn_if_unauthenticated(settings: Settings) -> None:
         )
 
 
-async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 30.0) -> None:
-    """Run until SIGINT or SIGTERM; in-flight turns finish before the store is closed."""
+async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 30.0,
+                listening: Callable[[], None] | None = None) -> None:
+    """Run until SIGINT or SIGTERM; in-flight turns finish before the store is closed.
+
+    `listening`, if given, is called once the site is listening, before the warm-up starts.
+    """
     warn_if_unauthenticated(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -186,6 +190,8 @@ async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 3
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         log.info("ready at http://%s:%d/api/messages", settings.host, settings.port)
+        if listening is not None:
+            listening()
         # Only now: the imports compete with start-up for the one interpreter lock.
         warm_up(graph=settings.graph is not None)
         await stop.wait()
