@@ -7,15 +7,20 @@ Each check runs in a fresh interpreter, since this one has imported everything a
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
+import types
 from pathlib import Path
 
 import pytest
 
+from bot.adapter import warm
 from bot.adapter.warm import modules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,3 +141,33 @@ def test_the_warm_up_imports_the_sdks_the_bot_needs_later(tmp_path: Path) -> Non
     missing = sorted(set(wanted) - set(_imported_by(code, tmp_path)))
     assert missing == [], f"the warm-up did not import {missing} (moved in a newer SDK?)"
     assert {"botbuilder.integration.aiohttp", "msgraph.graph_service_client"} <= set(wanted)
+
+
+async def test_a_call_before_the_warm_up_is_done_waits_off_the_event_loop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A module whose import lasts until the test lets it finish (at most 5 seconds).
+    gate = types.ModuleType("als_test_gate")
+    gate.event = threading.Event()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "als_test_gate", gate)
+    (tmp_path / "als_test_slow.py").write_text("import als_test_gate\nals_test_gate.event.wait(5)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "als_test_slow", raising=False)
+    thread = threading.Thread(target=importlib.import_module, args=("als_test_slow",), daemon=True)
+    monkeypatch.setattr(warm, "_running", thread)
+    thread.start()
+    waiting = asyncio.create_task(warm.imported(["als_test_slow"]))
+    await asyncio.sleep(0.05)  # comes back only if the event loop is not held by the import
+    assert not waiting.done() and not gate.event.is_set()
+    gate.event.set()
+    await waiting
+    assert "als_test_slow" in sys.modules
+
+
+async def test_what_the_warm_up_did_not_import_is_imported_on_a_thread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "als_test_late.py").write_text("import threading\nTHREAD = threading.current_thread()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "als_test_late", raising=False)
+    monkeypatch.setattr(warm, "_running", None)
+    await warm.imported(["als_test_late"])
+    assert sys.modules["als_test_late"].THREAD is not threading.main_thread()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.adapter.background import Background
 from bot.adapter.meeting_cues import MeetingCues
 from bot.adapter.proactive import Proactive
+from bot.adapter.warm import GRAPH_MODULES, imported
 from bot.features import mail_text
 from bot.store.base import ConversationRef, Notice, NoticeStatus, Pending, Store
 
@@ -193,6 +194,7 @@ class Courier(Background):
             return None
         kind, _, value = notice.recipient.partition(":")
         email = await self.store.email_of(notice.recipient)
+        await imported(GRAPH_MODULES)  # Graph's SDK, on a thread if the warm-up has not done it
         try:
             aad = value if kind == "user" else (await self.outreach.user_id(value) if value else None)
         except Exception as error:
@@ -254,6 +256,7 @@ class Courier(Background):
                                            None)
             return
         mail = mail_text.render(notice.kind, notice.body, await self.store.notice_context(notice))
+        await imported(GRAPH_MODULES)
         try:
             await self.outreach.send_mail(address, mail.subject, mail.text)
         except Exception as error:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.adapter.warm import GRAPH_MODULES, imported
 from bot.config import AttendanceSettings
 from bot.features import attendance_collect, meetings_sync
 from bot.store.base import Notice, Store
@@ -60,6 +61,7 @@ class GraphMeetings:
         if time.monotonic() - self._last_sync < self.sync_seconds:
             return
         self._last_sync = time.monotonic()
+        await imported(GRAPH_MODULES)
         for report in await meetings_sync.sync_all(self.store, self.graph(), now):
             if report.error is not None:
                 log.warning(
@@ -73,6 +75,7 @@ class GraphMeetings:
 
     async def _create(self, set_key: str, notify: str) -> None:
         try:
+            await imported(GRAPH_MODULES)
             report = await meetings_sync.sync_set(self.store, self.graph(), set_key, self.clock())
             text = "\n\n".join(report.lines())
         except Exception as error:
@@ -102,6 +105,7 @@ class GraphAttendance:
         self.credential = credential
 
     async def sweep(self, now: datetime) -> Sequence[tuple[str, int, str]]:
+        await imported(GRAPH_MODULES)
         from graph.service import open_graph
 
         return await attendance_collect.sweep(
