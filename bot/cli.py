@@ -22,23 +22,17 @@ if TYPE_CHECKING:
 Subcommand = Callable[[argparse.Namespace, Settings], int]
 
 
-def _listening() -> None:
-    # What start-up made lives as long as the process: frozen, the collector never walks it again.
-    gc.freeze()
-    gc.enable()
-
-
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Start-up makes some 180,000 objects and frees few; the collector would walk them over and
-    # over while they are made, about a seventh of the time to /readyz. It runs again once the
-    # bot listens (_listening).
+    # over while they are made, about a seventh of the time to /readyz. `serve` turns it on again
+    # once the bot listens.
     gc.disable()
     from bot.adapter.app import serve
     from bot.store.sql import SqlStore
 
     async def main() -> None:
         store = await SqlStore.open(settings.database_url)
-        await serve(settings, store, listening=_listening)
+        await serve(settings, store)
 
     asyncio.run(main())
     return 0

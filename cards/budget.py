@@ -6,8 +6,9 @@ bound (the register's other attendees) summarises instead and points to the expo
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 # 28 KiB of JSON characters, 56 KiB as UTF-16: well under Teams' recommended 80 KB.
 BUDGET_UTF16_BYTES = 28 * 1024 * 2
@@ -15,7 +16,7 @@ BUDGET_UTF16_BYTES = 28 * 1024 * 2
 
 def utf16_size(card: dict[str, Any]) -> int:
     """The card's size as Teams measures a message: its JSON as UTF-16, in bytes."""
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-16-le"))
+    return len(orjson.dumps(card).decode().encode("utf-16-le"))
 
 
 def fits(card: dict[str, Any]) -> bool:

@@ -56,8 +56,8 @@ def main(count: int = 2000, verb: str = "help", message: bool = False) -> None:
         loop.call_soon_threadsafe(profile.disable)
     teams.stop()
     stats = pstats.Stats(profile)
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(r"/(bot|cards)/", 40)
 
 
 if __name__ == "__main__":

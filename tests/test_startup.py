@@ -35,9 +35,10 @@ HEAVY = ("alembic", "mako", "manifest.package", "jsonschema", "PIL", "jinja2", "
 # The Bot Framework SDK is for proactive messages only (bot.adapter.proactive), warmed up after.
 # PyYAML is here, not above: only programme files need it, but botbuilder.core's jsonpickle imports it.
 SDK = ("botbuilder", "botframework", "msrest", "msal", "requests", "oauthlib", "yaml")
-SDK_AT_TOP = ("bot.adapter.web, auth, connector and teams still import botbuilder, botframework or "
-              "msrest at the top, and app.py builds the SDK's adapter for web.messages (app[ADAPTER]); "
-              "when none does, this passes: remove the mark")
+SDK_AT_TOP = ("bot/adapter/web.py (CloudAdapter for the unused ADAPTER key, lines 17 and 29), auth.py "
+              "(lines 21-30: ChannelAuthentication is the SDK's BotFrameworkAuthentication) and "
+              "connector.py (lines 23-24) import the SDK at the top; when none does, this passes: "
+              "remove the mark")
 
 GRAPH_ENV = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s",
              "GRAPH_ORGANISER": "als@lga.gov.uk", "GRAPH_TEAMS_APP_ID": "app",

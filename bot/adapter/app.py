@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 import signal
 from collections.abc import Callable, Mapping
@@ -26,7 +27,6 @@ from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
 from bot.adapter.warm import warm_up
 from bot.adapter.web import (
-    ADAPTER,
     AUTH,
     BOT,
     COURIER,
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 # the SDKs behind them and behind proactive messages only once the bot listens (bot.adapter.warm).
 
 log = logging.getLogger(__name__)
+GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (Python's default: 700)
+WARMING = web.AppKey("warming", asyncio.Task[None])
 
 __all__ = ["SESSION_TICKER", "STORE", "TICKER", "create_app", "serve"]
 
@@ -113,9 +115,6 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     if attendance is not None:
         app[TICKER].sweeps.append(("attendance", attendance.sweep))
 
-    # bot.adapter.web's messages still hands each turn to the SDK's adapter: this builds it now,
-    # importing botbuilder before the bot listens. Once no handler reads ADAPTER, this goes.
-    app[ADAPTER] = proactive.now()
     app[BOT], app[STORE], app[AUTH], app[COURIER] = bot, store, auth, courier
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -123,11 +122,13 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     add_live_routes(app, settings.live, services, courier=courier, token=auth.token)
 
     async def start(app: web.Application) -> None:
+        app[WARMING] = asyncio.create_task(auth.warm())
         app[COURIER].start()
         app[TICKER].start()
         app[SESSION_TICKER].start()
 
     async def close(app: web.Application) -> None:
+        app[WARMING].cancel()
         await app[TICKER].stop()
         await app[SESSION_TICKER].stop()
         if meetings is not None:
@@ -172,12 +173,8 @@ def warn_if_unauthenticated(settings: Settings) -> None:
         )
 
 
-async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 30.0,
-                listening: Callable[[], None] | None = None) -> None:
-    """Run until SIGINT or SIGTERM; in-flight turns finish before the store is closed.
-
-    `listening`, if given, is called once the site is listening, before the warm-up starts.
-    """
+async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 30.0) -> None:
+    """Run until SIGINT or SIGTERM; in-flight turns finish before the store is closed."""
     warn_if_unauthenticated(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -189,9 +186,14 @@ async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 3
     try:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
+        # What start-up made lives as long as the process: kept out of the collector's sweeps, which
+        # otherwise walk those objects again and again while turns allocate. (`als serve` turns the
+        # collector off for start-up, bot.cli: on again now.)
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+        gc.enable()
         log.info("ready at http://%s:%d/api/messages", settings.host, settings.port)
-        if listening is not None:
-            listening()
         # Only now: the imports compete with start-up for the one interpreter lock.
         warm_up(graph=settings.graph is not None)
         await stop.wait()

@@ -29,9 +29,10 @@ from botframework.connector.auth import (
 )
 from msrest.pipeline import SansIOHTTPPolicy
 
-from bot.adapter.connector import FastConnectors
+from bot.adapter.connector import FastConnector, FastConnectors
+from bot.adapter.wire import Incoming
 from bot.config import ChannelAuth
-from bot.net import client_session
+from bot.net import HotSession, client_session
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,9 @@ class TokenValidator:
         # (an RSA verification is most of a turn's CPU) and the claims kept until it expires.
         # The per-activity checks (endorsement, serviceurl) still run on every activity.
         self._verified: OrderedDict[str, tuple[dict[str, Any], list[str], float]] = OrderedDict()
+        # A burst arrives with one new token: its first request checks it, the rest wait for that.
+        self._verifying: dict[str, asyncio.Future[tuple[dict[str, Any], list[str]]]] = {}
+        self._jwks: dict[tuple[str, str], jwt.PyJWK] = {}
 
     async def validate(self, auth_header: str, channel_id: str, service_url: str) -> dict[str, Any]:
         scheme, _, token = auth_header.partition(" ")
@@ -136,10 +140,7 @@ class TokenValidator:
         if known is not None and time.time() < known[2]:
             claims, endorsements, _ = known
         else:
-            claims, endorsements = await self._verify(token)
-            self._verified[token] = (claims, endorsements, float(claims["exp"]) + LEEWAY_SECONDS)
-            if len(self._verified) > VERIFIED_TOKENS:
-                self._verified.popitem(last=False)
+            claims, endorsements = await self._verify_once(token)
         if endorsements and channel_id not in endorsements:
             raise TokenRejected("signing key not endorsed for this channel")
         # Exactly as the SDK (ChannelValidation) and the platform require: the channel signs the
@@ -149,6 +150,29 @@ class TokenValidator:
         if not isinstance(claimed, str) or not claimed or claimed != service_url:
             raise TokenRejected("serviceurl claim does not match the activity")
         return claims
+
+    async def _verify_once(self, token: str) -> tuple[dict[str, Any], list[str]]:
+        running = self._verifying.get(token)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[tuple[dict[str, Any], list[str]]] = asyncio.get_running_loop().create_future()
+        self._verifying[token] = future
+        try:
+            claims, endorsements = await self._verify(token)
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: nobody else may be waiting
+            raise
+        except BaseException:
+            future.cancel()  # the waiters' own requests go on: each checks the token again
+            raise
+        finally:
+            del self._verifying[token]
+        future.set_result((claims, endorsements))
+        self._verified[token] = (claims, endorsements, float(claims["exp"]) + LEEWAY_SECONDS)
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return claims, endorsements
 
     async def _verify(self, token: str) -> tuple[dict[str, Any], list[str]]:
         try:
@@ -168,7 +192,7 @@ class TokenValidator:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                key=jwt.PyJWK(jwk, algorithm="RS256"),
+                key=self._key(jwk),
                 algorithms=["RS256"],
                 audience=self._auth.app_id,
                 issuer=self._auth.token_issuer,
@@ -178,6 +202,16 @@ class TokenValidator:
         except jwt.PyJWTError as error:
             raise TokenRejected(f"token refused: {type(error).__name__}") from error
         return claims, endorsements
+
+    def _key(self, jwk: dict[str, Any]) -> jwt.PyJWK:
+        # Parsing the RSA key costs about as much as checking a signature with it.
+        found = (str(jwk.get("kid")), str(jwk.get("n")))
+        key = self._jwks.get(found)
+        if key is None:
+            key = self._jwks[found] = jwt.PyJWK(jwk, algorithm="RS256")
+            if len(self._jwks) > 64:
+                self._jwks.pop(next(iter(self._jwks)))
+        return key
 
 
 class BotToken:
@@ -294,7 +328,8 @@ class ChannelAuthentication(BotFrameworkAuthentication):
         self.validator = TokenValidator(auth, self.keys)
         self.token = BotToken(auth, self._session) if auth.enabled else None
         # The connector on the shared session (bot.adapter.connector), not msrest's per-call threads.
-        self.connectors = FastConnectors(self.token, self._session)
+        self._hot: HotSession | None = None
+        self.connectors = FastConnectors(self.token, self._hot_session)
         self._user_tokens = _NoUserTokens()
 
     def _session(self) -> aiohttp.ClientSession:
@@ -302,9 +337,35 @@ class ChannelAuthentication(BotFrameworkAuthentication):
             self._http = client_session(timeout=aiohttp.ClientTimeout(total=20))
         return self._http
 
+    async def warm(self) -> None:
+        """Before the first activity: the sessions made and the channel's signing keys fetched, so
+        that neither is paid for by the first person to press a button."""
+        self._session()
+        self._hot_session()
+        if self.auth.enabled:
+            try:
+                await self.keys.get("")
+            except (aiohttp.ClientError, TimeoutError, KeyError, ValueError) as error:
+                log.warning("signing keys not fetched yet", extra={"error": type(error).__name__})
+
+    def _hot_session(self) -> HotSession:
+        if self._hot is None or self._hot.closed:
+            self._hot = HotSession(timeout=aiohttp.ClientTimeout(total=20))
+        return self._hot
+
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()
+        if self._hot is not None:
+            await self._hot.close()
+
+    async def connector_for(self, auth_header: str, incoming: Incoming) -> FastConnector:
+        """The connector a reactive turn replies through, once the request's token is proven to
+        come from the channel for this activity (TokenRejected otherwise): the checks the SDK's
+        `authenticate_request` makes, without building its claims and connector objects."""
+        if self.auth.enabled:
+            await self.validator.validate(auth_header or "", incoming.channel_id, incoming.service_url)
+        return await self.connectors.create(incoming.service_url)
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         claims: Mapping[str, Any]

@@ -72,9 +72,18 @@ def _ident(value: Any, name: str, *, required: bool) -> None:
         raise Refused(f"{name} is not a valid id")
 
 
-def check(raw: dict[str, Any]) -> dict[str, Any]:
+def plain(body: bytes) -> bool:
+    """Whether a JSON text can hold nothing to repair and cannot nest too deeply, so that its
+    parsed form need not be walked: NUL and lone surrogates arrive only as `\\u` escapes or, for
+    surrogates, as UTF-8-encoded surrogates (which start with the byte 0xED; json decodes with
+    "surrogatepass"), and nesting needs brackets."""
+    return b"\\u" not in body and b"\xed" not in body and body.count(b"{") + body.count(b"[") < MAX_DEPTH
+
+
+def check(raw: dict[str, Any], *, walk: bool = True) -> dict[str, Any]:
     """The activity, repaired; Refused (with the field's name) where a field the bot needs is
-    missing or of the wrong kind. `raw` is a parsed JSON object with a string `type`."""
+    missing or of the wrong kind. `raw` is a parsed JSON object with a string `type`; `walk`
+    False: its text is `plain`, so it is returned as it is once its fields are checked."""
     for name in ("id", "serviceUrl", "channelId"):
         # Checked before repair: an id with NUL in it is not a near miss to be corrected.
         _ident(raw.get(name), name, required=name != "id")
@@ -108,6 +117,8 @@ def check(raw: dict[str, Any]) -> dict[str, Any]:
             raise Refused(f"{name} must be a list of objects")
     if raw.get("channelData") is not None and not isinstance(raw.get("channelData"), dict):
         raise Refused("channelData must be an object")
+    if not walk:
+        return raw
     repaired: dict[str, Any] = clean(raw)
     return repaired
 

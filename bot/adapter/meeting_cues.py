@@ -20,10 +20,10 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from botbuilder.schema import Activity
 
 from bot.adapter import inbound
 from bot.adapter.auth import BotToken
+from bot.adapter.wire import Incoming
 from bot.net import client_session
 from bot.store.base import ConversationRef, Pending, Store
 from bot.turns import Turn
@@ -41,18 +41,18 @@ def meeting_key(chat_id: str) -> str:
 _recorded: OrderedDict[str, str] = OrderedDict()
 
 
-def meeting_ref(activity: Activity, turn: Turn) -> ConversationRef | None:
+def meeting_ref(incoming: Incoming, turn: Turn) -> ConversationRef | None:
     """The meeting a chat's activity comes from (Teams puts its id in channelData.meeting), to keep
     beside the chat's own reference; None if the activity names none, or the same as last time."""
     # Typed at the edge (bot.adapter.inbound): channelData is the sender's to shape.
-    meeting_id = inbound.ident(inbound.obj(inbound.obj(activity.channel_data).get("meeting")).get("id"), 290)
+    meeting_id = inbound.ident(inbound.obj(incoming.channel_data.get("meeting")).get("id"), 290)
     if not meeting_id or not turn.chat.is_meeting or _recorded.get(turn.chat.id) == meeting_id:
         return None
     _recorded[turn.chat.id] = meeting_id
     if len(_recorded) > 10_000:
         _recorded.popitem(last=False)
     return ConversationRef(key=meeting_key(turn.chat.id), conversation_id=meeting_id,
-                           service_url=activity.service_url or "", channel_id=activity.channel_id or "",
+                           service_url=incoming.service_url, channel_id=incoming.channel_id,
                            tenant_id=turn.chat.tenant_id, kind="meeting", reference={"meetingId": meeting_id},
                            updated_at=turn.now)
 

@@ -1,4 +1,4 @@
-"""The bot as the SDK sees it: translates activities into turns, and outcomes into Teams replies."""
+"""The reactive turn: an incoming activity into a `Turn`, its `Outcome` into Teams replies, exactly once."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
-from botbuilder.core import Bot, BotAdapter, CardFactory, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes
+import orjson
 
-from bot.adapter import inbound, replies
-from bot.adapter.connector import profile_email
+from bot.adapter import inbound, replies, wire
+from bot.adapter.connector import ConnectorError, FastConnector, member_email
 from bot.adapter.meeting_cues import meeting_ref
+from bot.adapter.wire import Incoming
 from bot.commands import Scope
 from bot.features.base import Services
 from bot.router import route
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 # re-send that has fallen out of it is caught by the store's marker instead, or, if its turn
 # changed nothing, simply done again.
 WINDOW_SIZE = 2_000
-WINDOW_BODY_LIMIT = 8_000  # characters of an invoke answer kept in memory; a larger one is not
+WINDOW_BODY_LIMIT = 8_000  # bytes of an invoke answer kept in memory; a larger one is not
 REPEAT_WAIT_SECONDS = 10.0
 STILL_WORKING = "I am still working on that; it will not be done twice."
 DONE_BEFORE = "That was done already (Teams sent it twice)."
@@ -50,9 +51,9 @@ MEETING_EVENTS = {
 }
 
 
-def activity_key(activity: Activity) -> str:
+def activity_key(incoming: Incoming) -> str:
     """A short unique key for an activity: Teams retries it with the same id in the same chat."""
-    raw = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
+    raw = f"{incoming.channel_id}|{incoming.conversation_id}|{incoming.id}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -65,9 +66,10 @@ def _card_verb(raw: Any) -> str:
     return verb
 
 
-def _kind_verb_data(activity: Activity) -> tuple[Kind, str, dict[str, Any]]:
-    if activity.type == ActivityTypes.invoke and activity.name == CARD_ACTION:
-        action = inbound.obj(inbound.obj(activity.value).get("action"))
+def _kind_verb_data(incoming: Incoming) -> tuple[Kind, str, dict[str, Any]]:
+    kind = incoming.type
+    if kind == wire.INVOKE and incoming.name == CARD_ACTION:
+        action = inbound.obj(inbound.obj(incoming.value).get("action"))
         data = action.get("data")
         if data is not None and not isinstance(data, dict):
             # Not a card of ours: the verb is dropped, and the router answers that the button
@@ -75,100 +77,71 @@ def _kind_verb_data(activity: Activity) -> tuple[Kind, str, dict[str, Any]]:
             log.info("card data refused", extra={"data_shape": inbound.describe(data)})
             return Kind.ACTION, "", {}
         return Kind.ACTION, _card_verb(action.get("verb")), dict(data or {})
-    if activity.type == ActivityTypes.message:
-        value = inbound.obj(activity.value)
-        if value.get("verb") and not inbound.text(activity.text).strip():
+    if kind == wire.MESSAGE:
+        value = inbound.obj(incoming.value)
+        if value.get("verb") and not incoming.text.strip():
             # An Action.Submit fallback: the card put its verb into the data it sends.
             data = {k: v for k, v in value.items() if k != "verb"}
             return Kind.ACTION, _card_verb(value["verb"]), data
         return Kind.MESSAGE, "", {}
-    if activity.type == ActivityTypes.conversation_update:
-        added = activity.members_added or []
-        recipient = activity.recipient.id if activity.recipient else None
-        if recipient and any(m.id == recipient for m in added):
+    if kind == wire.CONVERSATION_UPDATE:
+        recipient = incoming.recipient.get("id")
+        if recipient and any(inbound.obj(m).get("id") == recipient for m in incoming.members_added):
             return Kind.ADDED, "", {}
-    if activity.type == ActivityTypes.event and activity.name in MEETING_EVENTS:
-        return Kind.EVENT, MEETING_EVENTS[activity.name], dict(inbound.obj(activity.value))
+    if kind == wire.EVENT and incoming.name in MEETING_EVENTS:
+        return Kind.EVENT, MEETING_EVENTS[incoming.name], dict(inbound.obj(incoming.value))
     return Kind.OTHER, "", {}
 
 
-def _mentions_bot(activity: Activity) -> bool:
-    recipient = activity.recipient.id if activity.recipient else None
-    for entity in activity.entities or []:
-        props = inbound.obj(entity.additional_properties)
-        mentioned = inbound.obj(props.get("mentioned"))
-        if entity.type == "mention" and recipient and mentioned.get("id") == recipient:
-            return True
-    return False
-
-
-def to_turn(activity: Activity, now: datetime) -> Turn:
-    kind, verb, data = _kind_verb_data(activity)
-    conversation = activity.conversation
-    channel_data = inbound.obj(activity.channel_data)
-    tenant = inbound.ident(inbound.obj(channel_data.get("tenant")).get("id")) or conversation.tenant_id or ""
-    sender = activity.from_property
-    text = ""
-    if kind is Kind.MESSAGE:
-        try:
-            text = (TurnContext.remove_recipient_mention(activity) or "").strip()
-        except Exception:  # a mention entity not in the schema's shape: read the text as it is
-            text = inbound.text(activity.text).strip()
+def to_turn(incoming: Incoming, now: datetime) -> Turn:
+    kind, verb, data = _kind_verb_data(incoming)
+    conversation = incoming.conversation
+    channel_data = incoming.channel_data
+    tenant = (inbound.ident(inbound.obj(channel_data.get("tenant")).get("id"))
+              or inbound.text(conversation.get("tenantId")))
+    sender = incoming.sender
+    bot_id = inbound.text(incoming.recipient.get("id"))
+    text = incoming.text_without_mention().strip() if kind is Kind.MESSAGE else ""
     return Turn(
         kind=kind,
-        activity_id=activity.id or "",
+        activity_id=incoming.id,
         person=Person(
-            channel_user_id=sender.id if sender else "",
-            aad_object_id=(sender.aad_object_id or None) if sender else None,
-            name=(sender.name or "") if sender else "",
+            channel_user_id=inbound.text(sender.get("id")),
+            aad_object_id=inbound.text(sender.get("aadObjectId")) or None,
+            name=inbound.text(sender.get("name")),
         ),
         chat=Chat(
-            id=conversation.id,
-            scope=SCOPES.get(conversation.conversation_type or "personal", Scope.PERSONAL),
-            tenant_id=str(tenant),
+            id=incoming.conversation_id,
+            scope=SCOPES.get(inbound.text(conversation.get("conversationType")) or "personal",
+                             Scope.PERSONAL),
+            tenant_id=tenant,
             # Teams marks meeting chats in channelData, but not on every activity type.
             is_meeting=bool(inbound.obj(channel_data.get("meeting")).get("id"))
-            or conversation.id.startswith("19:meeting_"),
+            or incoming.conversation_id.startswith("19:meeting_"),
         ),
         now=now,
         text=text,
         verb=verb,
         data=data,
-        mentioned=kind is Kind.MESSAGE and _mentions_bot(activity),
+        mentioned=kind is Kind.MESSAGE and bool(bot_id) and bool(incoming.mentions_of(bot_id)),
     )
 
 
-_REFERENCES: OrderedDict[tuple[str | None, ...], dict[str, Any]] = OrderedDict()
-
-
-def conversation_ref(activity: Activity, turn: Turn) -> ConversationRef | None:
+def conversation_ref(incoming: Incoming, turn: Turn) -> ConversationRef | None:
     if turn.chat.scope is Scope.PERSONAL:
         if not turn.person.aad_object_id:
             return None
         key = f"user:{turn.person.aad_object_id}"
     else:
         key = f"chat:{turn.chat.id}"
-    # The reference says who and where; only its activity id changes from one activity to the
-    # next, and a proactive message may answer any earlier activity of the conversation. So it is
-    # serialised (msrest, a third of a millisecond) once per conversation and sender.
-    sender, bot = activity.from_property, activity.recipient
-    seen = (key, activity.service_url, activity.channel_id, turn.chat.id, turn.chat.tenant_id,
-            activity.locale, sender.id if sender else None, sender.name if sender else None,
-            bot.id if bot else None, bot.name if bot else None)
-    reference = _REFERENCES.get(seen)
-    if reference is None:
-        reference = TurnContext.get_conversation_reference(activity).serialize()
-        _REFERENCES[seen] = reference
-        if len(_REFERENCES) > 10_000:
-            _REFERENCES.popitem(last=False)
     return ConversationRef(
         key=key,
         conversation_id=turn.chat.id,
-        service_url=activity.service_url or "",
-        channel_id=activity.channel_id or "",
+        service_url=incoming.service_url,
+        channel_id=incoming.channel_id,
         tenant_id=turn.chat.tenant_id,
         kind=turn.chat.scope.value,
-        reference=reference,
+        reference=incoming.reference(),
         updated_at=turn.now,
     )
 
@@ -182,7 +155,36 @@ def invoke_body(outcome: Outcome) -> dict[str, Any]:
     return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
 
 
-class TeamsBot(Bot):
+@dataclass
+class Exchange:
+    """One reactive turn on the wire: the activity, the connector its replies go to, and the
+    answer to an invoke (what the HTTP response carries)."""
+
+    incoming: Incoming
+    connector: FastConnector | None
+    answer: dict[str, Any] | None = None
+    _encoded: tuple[dict[str, Any], bytes] | None = None
+
+    def encoded(self) -> bytes:
+        """The answer as the response's JSON, encoded once (the window measures it too)."""
+        answer = self.answer if self.answer is not None else {}
+        if self._encoded is None or self._encoded[0] is not answer:
+            self._encoded = (answer, orjson.dumps(answer))
+        return self._encoded[1]
+
+    async def send(self, body: dict[str, Any]) -> None:
+        if self.connector is None:
+            raise ConnectorError(503, "reply", {"error": {"code": "NoConnector"}})
+        conversation = quote(self.incoming.conversation_id, safe="")
+        reply_to = body.get("replyToId")
+        path = (f"v3/conversations/{conversation}/activities/{quote(reply_to, safe='')}" if reply_to
+                else f"v3/conversations/{conversation}/activities")
+        await self.connector.call("POST", path, body, "reply")
+
+
+class TeamsBot:
+    """Answers reactive turns from the wire (bot.adapter.wire says why not through the SDK)."""
+
     def __init__(self, services: Services, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.services = services
         self.clock = clock
@@ -190,7 +192,7 @@ class TeamsBot(Bot):
         # The activities this instance has seen lately, each with its invoke answer once known.
         self._window: OrderedDict[str, asyncio.Future[dict[str, Any] | None]] = OrderedDict()
 
-    async def _email(self, context: TurnContext, turn: Turn) -> str | None:
+    async def _email(self, exchange: Exchange, turn: Turn) -> str | None:
         """The sender's e-mail address from their Teams profile, looked up once per person."""
         aad = turn.person.aad_object_id
         if not aad:
@@ -203,7 +205,8 @@ class TeamsBot(Bot):
             email = known.email if known else None
         if email is None:
             try:
-                email = await profile_email(context, turn.person.channel_user_id)
+                email = await member_email(exchange.connector, exchange.incoming,
+                                           turn.person.channel_user_id)
             except Exception as error:
                 log.info("profile lookup failed", extra={"error": type(error).__name__})
                 return None
@@ -212,7 +215,7 @@ class TeamsBot(Bot):
             self._emails.popitem(last=False)
         return email
 
-    async def on_turn(self, context: TurnContext) -> None:
+    async def on_turn(self, exchange: Exchange) -> None:
         """One activity, answered exactly once (bot.store.once explains the design):
 
         - a re-send that reaches this instance while the first is in flight, or after it, is
@@ -224,40 +227,41 @@ class TeamsBot(Bot):
         - nothing is marked done unless it committed, so a crash, a failure or a database outage
           leaves the activity to be done by Teams' re-send.
         """
-        activity = context.activity
-        key = activity_key(activity) if activity.id else None
+        incoming = exchange.incoming
+        is_invoke = incoming.type == wire.INVOKE
+        key = activity_key(incoming) if incoming.id else None
         if key is not None:
             earlier = self._window.get(key)
             if earlier is not None:
-                log.info("repeated activity", extra={"activity_type": activity.type})
-                if activity.type == ActivityTypes.invoke:
+                log.info("repeated activity", extra={"activity_type": incoming.type})
+                if is_invoke:
                     try:
                         same = await asyncio.wait_for(asyncio.shield(earlier), REPEAT_WAIT_SECONDS)
                     except TimeoutError:
                         same = invoke_body(Outcome.say(STILL_WORKING))
                     # None: an answer too large to keep in memory; the store has it if it changed
                     # anything, and otherwise doing nothing again is the truthful answer.
-                    same = same or await self._recorded(key) or invoke_body(Outcome.say(DONE_BEFORE))
-                    await self._answer_invoke(context, same)
+                    exchange.answer = (same or await self._recorded(key)
+                                       or invoke_body(Outcome.say(DONE_BEFORE)))
                 return
             answer: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
             self._remember(key, answer)
         done = False
         body: dict[str, Any] | None = None
         try:
-            body, done = await self._turn(context, activity, key)
+            body, done = await self._turn(exchange, key)
         except Exception:
             # A fault outside the product's own handling: still an answer, never a 501 or 500.
-            log.exception("activity failed", extra={"activity_type": activity.type})
-            if activity.type == ActivityTypes.invoke:
-                body = invoke_body(Outcome.say(SORRY))
-                await self._answer_invoke(context, body)
+            log.exception("activity failed", extra={"activity_type": incoming.type})
+            if is_invoke:
+                body = exchange.answer = invoke_body(Outcome.say(SORRY))
         finally:
             if key is not None:
                 if not done:
                     # Not done (an outage, a fault): a re-send must try again.
                     self._window.pop(key, None)
-                small = body is None or len(json.dumps(body, separators=(",", ":"))) <= WINDOW_BODY_LIMIT
+                small = body is None or len(exchange.encoded() if body is exchange.answer
+                                            else json.dumps(body)) <= WINDOW_BODY_LIMIT
                 answer.set_result(body if small else None)
 
     def _remember(self, key: str, answer: asyncio.Future[dict[str, Any] | None]) -> None:
@@ -265,26 +269,26 @@ class TeamsBot(Bot):
         while len(self._window) > WINDOW_SIZE:
             self._window.popitem(last=False)
 
-    async def _turn(self, context: TurnContext, activity: Activity,
-                    key: str | None) -> tuple[dict[str, Any] | None, bool]:
+    async def _turn(self, exchange: Exchange, key: str | None) -> tuple[dict[str, Any] | None, bool]:
         """Do the turn; returns the invoke answer (None for other activities) and whether the
         activity counts as handled (False: a re-send should do it again)."""
+        incoming = exchange.incoming
         now = self.clock()
-        is_invoke = activity.type == ActivityTypes.invoke
-        turn = to_turn(activity, now)
+        is_invoke = incoming.type == wire.INVOKE
+        turn = to_turn(incoming, now)
         mark = TurnMark(key, now) if key is not None else None
         done = True
         try:
             if turn.kind not in (Kind.OTHER, Kind.EVENT):
-                turn = replace(turn, person=replace(turn.person, email=await self._email(context, turn)))
-            ref = conversation_ref(activity, turn)
+                turn = replace(turn, person=replace(turn.person, email=await self._email(exchange, turn)))
+            ref = conversation_ref(incoming, turn)
             if ref is not None:
                 await self.services.store.save_conversation(replace(ref, email=turn.person.email))
-            meeting = meeting_ref(activity, turn)  # for targeted in-meeting notifications
+            meeting = meeting_ref(incoming, turn)  # for targeted in-meeting notifications
             if meeting is not None:
                 await self.services.store.save_conversation(meeting)
-            if is_invoke and activity.name != CARD_ACTION:
-                await self._answer_invoke(context, {})
+            if is_invoke and incoming.name != CARD_ACTION:
+                exchange.answer = {}
                 return {}, True
             token = TURN.set(mark)
             try:
@@ -293,20 +297,20 @@ class TeamsBot(Bot):
                 TURN.reset(token)
         except AlreadyDone:
             log.info("activity done before (re-sent after a restart or to another instance)",
-                     extra={"activity_type": activity.type})
+                     extra={"activity_type": incoming.type})
             earlier = await self._recorded(key) if is_invoke else None
             if earlier is not None:
-                await self._answer_invoke(context, earlier)
+                exchange.answer = earlier
                 return earlier, True
             outcome = Outcome.say(DONE_BEFORE)
         except Exception as error:
             done = False
             if unreachable(error):
                 log.warning("store unreachable: the person is asked to try again",
-                            extra={"activity_type": activity.type, "error": type(error).__name__})
+                            extra={"activity_type": incoming.type, "error": type(error).__name__})
                 outcome = Outcome.say(TRY_AGAIN)
             else:
-                log.exception("turn failed", extra={"activity_type": activity.type, "verb": turn.verb})
+                log.exception("turn failed", extra={"activity_type": incoming.type, "verb": turn.verb})
                 outcome = Outcome.say(SORRY)
         if turn.kind in (Kind.OTHER, Kind.EVENT) and not is_invoke and not outcome.replies \
                 and outcome.card is None:
@@ -317,13 +321,13 @@ class TeamsBot(Bot):
             if mark is not None and mark.claimed and key is not None:
                 await self._record(key, body)
             extra = outcome.replies if outcome.card is not None else outcome.replies[1:]
-            await self._send(context, extra, recipient, now)
-            await self._answer_invoke(context, body)
+            await self._send(exchange, extra, recipient, now)
+            exchange.answer = body
             return body, done
         sent = list(outcome.replies)
         if outcome.card is not None:
             sent.insert(0, Reply(card=outcome.card))
-        await self._send(context, sent, recipient, now)
+        await self._send(exchange, sent, recipient, now)
         return None, done
 
     async def _recorded(self, key: str | None) -> dict[str, Any] | None:
@@ -342,24 +346,19 @@ class TeamsBot(Bot):
             # The work is committed; a re-send elsewhere gets DONE_BEFORE instead of this answer.
             log.warning("invoke answer not recorded", extra={"error": type(error).__name__})
 
-    async def _send(self, context: TurnContext, outgoing: list[Reply], recipient: str | None,
+    async def _send(self, exchange: Exchange, outgoing: list[Reply], recipient: str | None,
                     now: datetime) -> None:
+        incoming = exchange.incoming
+
         async def one(reply: Reply) -> None:
             if reply.card is not None:
-                await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(reply.card)))
+                await exchange.send(wire.card_reply(incoming, reply.card))
             elif reply.text:
-                await context.send_activity(MessageFactory.text(reply.text))
+                await exchange.send(wire.text_reply(incoming, reply.text))
 
         if outgoing:
             await replies.send_all(outgoing, one, store=self.services.store, recipient=recipient,
                                    now=now, kick=self.services.kick)
-
-    @staticmethod
-    async def _answer_invoke(context: TurnContext, body: dict[str, Any]) -> None:
-        # Put where CloudAdapter looks for it, as its `send_activities` does: `send_activity`
-        # would first deep-copy the whole card (a third of a millisecond a turn).
-        answer = Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
-        context.turn_state[BotAdapter._INVOKE_RESPONSE_KEY] = answer
 
 
 def _outbox_address(turn: Turn) -> str | None:

@@ -1,4 +1,4 @@
-"""The HTTP handlers: `/api/messages` through CloudAdapter, health probes, clean answers to bad requests.
+"""The HTTP handlers: `/api/messages` (bot.adapter.teams), health probes, clean answers to bad requests.
 
 The app that wires them to the store, the courier and the tickers is built in `bot.adapter.app`.
 """
@@ -11,16 +11,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
 
-from bot.adapter import inbound
+from bot.adapter import inbound, wire
 from bot.adapter.auth import ChannelAuthentication
 from bot.adapter.courier import Courier
-from bot.adapter.teams import TeamsBot
+from bot.adapter.teams import Exchange, TeamsBot
 from bot.adapter.ticker import Ticker
+from bot.adapter.wire import Incoming
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ async def messages(request: web.Request) -> web.Response:
         return await _refuse_and_close(
             request, _problem(415, "Content-Encoding is not supported: send the body uncompressed"))
     try:
-        body: Any = json.loads(await request.read())
+        text = await request.read()
+        body: Any = _loads(text)
     except web.HTTPRequestEntityTooLarge:
         return _problem(413, "request body too large")
     except HttpProcessingError as broken:
@@ -73,23 +75,34 @@ async def messages(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
         return _problem(400, "body is not an activity")
     try:
-        activity = Activity().deserialize(inbound.check(body))
+        incoming = Incoming(inbound.check(body, walk=not inbound.plain(text)))
     except inbound.Refused as refused:
         log.info("request refused", extra={"reason": str(refused)})
         return _problem(400, f"body is not an activity: {refused}")
-    except Exception as error:
-        log.info("request refused", extra={"reason": type(error).__name__})
-        return _problem(400, "body is not an activity")
-    auth_header = request.headers.get("Authorization", "")
     app = request.app
+    auth = app[AUTH]
     try:
-        response = await app[ADAPTER].process_activity(auth_header, activity, app[BOT].on_turn)
+        connector = await auth.connector_for(request.headers.get("Authorization", ""), incoming)
     except PermissionError as refused:
         log.info("request refused", extra={"reason": str(refused)})
         return _problem(401, "unauthorized")
-    if response is None:
+    exchange = Exchange(incoming, connector)
+    await app[BOT].on_turn(exchange)
+    if incoming.type != wire.INVOKE:
         return web.Response(status=201)
-    return web.json_response(response.body, status=int(response.status))
+    # An invoke the bot does not answer gets 501, as from the SDK; ours always have an answer.
+    if exchange.answer is None:
+        return web.Response(status=501)
+    return web.Response(body=exchange.encoded(), content_type="application/json")
+
+
+def _loads(text: bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # What orjson refuses, json may still read (a lone surrogate, which the edge repairs) or
+        # refuse with its own error, answered below.
+        return json.loads(text)
 
 
 async def healthz(request: web.Request) -> web.Response:

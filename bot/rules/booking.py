@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -138,12 +139,12 @@ class Book:
 
     def position(self, team: Team) -> int | None:
         """1-based place on its set's waiting list; None when not waitlisted."""
-        ids = [t.team_id for t in self.waitlist(team.set_key)]
-        if team.team_id not in ids:
+        index = self._waiting_index(team.set_key).get(team.team_id)
+        if index is None:
             return None
         # A team new to this book arrived after every waitlisted team it does not hold.
         before = self.ahead.get(team.team_id, self.unloaded.get(team.set_key, Tally()).waiting)
-        return before + ids.index(team.team_id) + 1
+        return before + index + 1
 
     def next_arrival(self) -> int:
         return max(self.arrivals, max((t.accepted_seq for t in self.teams), default=0)) + 1
@@ -159,10 +160,32 @@ class Book:
         )
 
     def _ordered(self) -> list[Team]:
-        return sorted(self.teams, key=lambda t: t.accepted_seq)
+        return self._by_arrival
 
     def _in(self, set_key: str, status: TeamStatus) -> tuple[Team, ...]:
-        return tuple(t for t in self._ordered() if t.set_key == set_key and t.status == status)
+        return self._groups.get((set_key, status), ())
+
+    # A decision asks the same book for its order, lists and places several times; each is worked
+    # out once per book (a book never changes: a decision makes a new one).
+
+    @functools.cached_property
+    def _by_arrival(self) -> list[Team]:
+        return sorted(self.teams, key=lambda t: t.accepted_seq)
+
+    @functools.cached_property
+    def _groups(self) -> dict[tuple[str, TeamStatus], tuple[Team, ...]]:
+        groups: dict[tuple[str, TeamStatus], list[Team]] = {}
+        for team in self._by_arrival:
+            groups.setdefault((team.set_key, team.status), []).append(team)
+        return {key: tuple(teams) for key, teams in groups.items()}
+
+    def _waiting_index(self, set_key: str) -> dict[str, int]:
+        """Each waitlisted team's index in the set's waiting list, as this book holds it."""
+        indexes: dict[str, dict[str, int]] = self.__dict__.setdefault("_waiting_indexes", {})
+        index = indexes.get(set_key)
+        if index is None:
+            index = indexes[set_key] = {t.team_id: i for i, t in enumerate(self.waitlist(set_key))}
+        return index
 
 
 # Events -------------------------------------------------------------------------------------

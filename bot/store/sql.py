@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -15,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.store import schema
 from bot.store import tables as t
-from bot.store.base import ConversationRef, Notice, Pending, Store
+from bot.store.base import ConversationRef, Notice, Pending, Scrubbed, Store
 from bot.store.once import TURN, AlreadyDone, TurnMark
 from bot.store.sql_attendance import AttendanceQueries
 from bot.store.sql_between import BetweenQueries, notice_kind
@@ -27,6 +30,9 @@ from bot.store.sql_sessions import SessionQueries
 if TYPE_CHECKING:
     from alembic.config import Config
 
+CONVERSATION_REFRESH_SECONDS = 0.0
+CONVERSATIONS_REMEMBERED = 20_000
+READ_ONLY = "als_read_only"  # an execution option: this connection only reads (SQLite: BEGIN DEFERRED)
 # Two instances starting together must not both migrate: PostgreSQL serialises them on this lock.
 _MIGRATION_LOCK = 0x414C5301
 
@@ -57,8 +63,13 @@ def make_engine(database_url: str) -> AsyncEngine:
 
         @sa.event.listens_for(engine.sync_engine, "begin")
         def _begin(conn: sa.Connection) -> None:
-            # Take the write lock at the start, so that read-then-write cannot be overtaken.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A write takes the write lock at the start, so that read-then-write cannot be
+            # overtaken. A read does not: under WAL it reads its snapshot beside the writer,
+            # where taking the lock queued every read of a booking rush behind every write.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # During an outage a turn must fail within seconds (the person is told to try again), not
@@ -137,52 +148,102 @@ Write = Callable[[AsyncConnection], Awaitable[T]]
 class GroupCommit:
     """Small writes that arrive while a transaction is open are committed together in the next one.
 
-    Each turn records its activity id, its conversation and an invoke's answer: three tiny writes,
-    each worth a transaction (and, on SQLite, a sync to disk) of its own. Grouped, a hundred turns
-    in flight share a handful of commits, and each caller still returns only after its write is
-    committed, so nothing a person was answered on is lost on a crash.
+    Each turn records its conversation, and an invoke its answer: tiny writes, each worth a
+    transaction (and, on SQLite, a sync to disk) of its own. Grouped, a hundred turns in flight
+    share a handful of commits, the rows of one statement sent as one `executemany` (on SQLite
+    each statement is a round trip to aiosqlite's thread), and each caller still returns only after
+    its write is committed, so nothing a person was answered on is lost on a crash.
     """
 
-    MAX = 200
+    MAX = 500
 
     def __init__(self, store: SqlStore) -> None:
         self._store = store
-        self._pending: list[tuple[Write[Any], asyncio.Future[Any]]] = []
+        self._pending: list[tuple[Any, dict[str, Any], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def run(self, write: Write[T]) -> T:
-        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((write, answer))
+    async def run(self, stmt: Any, values: dict[str, Any]) -> None:
+        answer: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((stmt, values, answer))
         if self._task is None:
             self._task = asyncio.create_task(self._drain())
         # Shielded: a client hanging up must not cancel a write that is shared with others.
-        return await asyncio.shield(answer)
+        await asyncio.shield(answer)
 
     async def _drain(self) -> None:
         try:
             while self._pending:
                 batch, self._pending = self._pending[: self.MAX], self._pending[self.MAX:]
+                # One executemany per statement; the rows of each keep their order.
+                by_stmt: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+                for stmt, values, _ in batch:
+                    by_stmt.setdefault(id(stmt), (stmt, []))[1].append(values)
                 try:
                     async with self._store.write() as conn:
-                        results = [await write(conn) for write, _ in batch]
+                        for stmt, rows in by_stmt.values():
+                            await conn.execute(stmt, rows)
                 except Exception:
                     # One bad write must not sink the others: each goes again on its own.
-                    for write, answer in batch:
+                    for stmt, values, answer in batch:
                         try:
                             async with self._store.write() as conn:
-                                result = await write(conn)
+                                await conn.execute(stmt, values)
                         except Exception as error:
                             if not answer.done():
                                 answer.set_exception(error)
                         else:
                             if not answer.done():
-                                answer.set_result(result)
+                                answer.set_result(None)
                     continue
-                for (_, answer), result in zip(batch, results, strict=True):
+                for _, _, answer in batch:
                     if not answer.done():
-                        answer.set_result(result)
+                        answer.set_result(None)
         finally:
             self._task = None
+
+
+class Lookups:
+    """Conversation references asked for while a read is running are read together in the next
+    one: in a booking rush every new officer's turn asks for theirs, and each query on its own
+    costs several round trips to the driver's thread."""
+
+    MAX = 400  # keys in one IN (...): well inside every SQLite's limit on bound parameters
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._waiting: dict[str, list[asyncio.Future[ConversationRef | None]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def get(self, key: str) -> ConversationRef | None:
+        answer: asyncio.Future[ConversationRef | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(answer)
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        return await asyncio.shield(answer)
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                keys = list(self._waiting)[: self.MAX]
+                batch = {k: self._waiting.pop(k) for k in keys}
+                try:
+                    found = await self._store.conversations(keys)
+                except Exception as error:
+                    for answers in batch.values():
+                        for answer in answers:
+                            if not answer.done():
+                                answer.set_exception(error)
+                                answer.exception()  # retrieved: its caller may have gone
+                    continue
+                for key, answers in batch.items():
+                    for answer in answers:
+                        if not answer.done():
+                            answer.set_result(found.get(key))
+        finally:
+            self._task = None
+
+
+_OPEN: weakref.WeakSet[SqlStore] = weakref.WeakSet()
 
 
 class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries, SessionQueries,
@@ -193,6 +254,10 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         # SQLite has one writer: queueing here is cheaper than spinning on its busy timeout.
         self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
         self.grouped = GroupCommit(self)
+        self.lookups = Lookups(self)
+        self._reader_for: tuple[AsyncEngine, AsyncEngine] | None = None
+        self._conversations_seen: OrderedDict[str, tuple[tuple[Any, ...], float]] = OrderedDict()
+        _OPEN.add(self)
         # Built once: every turn runs these, and building a statement costs more than running it.
         self._sighting_stmt = self._insert(t.processed_activity).on_conflict_do_nothing(
             index_elements=["activity_id"])
@@ -242,8 +307,14 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
+        async with self._reader().connect() as conn:
             yield conn
+
+    def _reader(self) -> AsyncEngine:
+        """The engine's connections marked read-only (made once per engine: tests swap it)."""
+        if self._reader_for is None or self._reader_for[0] is not self.engine:
+            self._reader_for = (self.engine, self.engine.execution_options(**{READ_ONLY: True}))
+        return self._reader_for[1]
 
     def _insert(self, table: sa.Table) -> Any:
         if self.dialect == "postgresql":
@@ -268,13 +339,7 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
             return (await conn.execute(stmt)).first() is not None
 
     async def record_response(self, activity_id: str, response: dict[str, Any]) -> None:
-        stmt = self._response_stmt
-        values = {"key": activity_id, "answer": response}
-
-        async def write(conn: AsyncConnection) -> None:
-            await conn.execute(stmt, values)
-
-        await self.grouped.run(write)
+        await self.grouped.run(self._response_stmt, {"key": activity_id, "answer": response})
 
     async def response_for(self, activity_id: str) -> dict[str, Any] | None:
         stmt = sa.select(t.processed_activity.c.response).where(
@@ -293,6 +358,17 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         return int(seen.rowcount or 0) + int(sent.rowcount or 0)
 
     async def save_conversation(self, ref: ConversationRef) -> None:
+        seen = (ref.conversation_id, ref.service_url, ref.channel_id, ref.tenant_id, ref.kind, ref.email,
+                {k: v for k, v in ref.reference.items() if k != "activityId"})
+        # Every turn brings its conversation's reference, nearly always the one saved last time
+        # (only the activity id moves on, and a proactive message may answer any earlier one).
+        # Unchanged, it is written again only every CONVERSATION_REFRESH_SECONDS. An erasure in
+        # this process forgets what was written at once (`_forget_conversations`); a row that
+        # another process deleted (`als erase` run beside the bot) comes back within that time.
+        written = self._conversations_seen.get(ref.key)
+        if written is not None and written[0] == seen \
+                and time.monotonic() - written[1] < CONVERSATION_REFRESH_SECONDS:
+            return
         values = {
             "key": ref.key,
             "conversation_id": ref.conversation_id,
@@ -304,22 +380,40 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
             "updated_at": ref.updated_at,
             "email": ref.email,
         }
-        # Written every turn (grouped with the others): a cache of "already saved" here would go
-        # stale when another process deletes the row (erasure, housekeeping).
-        stmt = self._conversation_stmt
+        await self.grouped.run(self._conversation_stmt, values)
+        self._conversations_seen[ref.key] = (seen, time.monotonic())
+        self._conversations_seen.move_to_end(ref.key)
+        if len(self._conversations_seen) > CONVERSATIONS_REMEMBERED:
+            self._conversations_seen.popitem(last=False)
 
-        async def write(conn: AsyncConnection) -> None:
-            await conn.execute(stmt, values)
+    async def erase_officer(self, email: str, now: datetime, *, dry_run: bool = False) -> Scrubbed:
+        try:
+            return await super().erase_officer(email, now, dry_run=dry_run)
+        finally:
+            self._forget_conversations()
 
-        await self.grouped.run(write)
+    async def purge_set(self, set_key: str, now: datetime, *, dry_run: bool = False) -> Scrubbed | None:
+        try:
+            return await super().purge_set(set_key, now, dry_run=dry_run)
+        finally:
+            self._forget_conversations()
+
+    def _forget_conversations(self) -> None:
+        """References were deleted: every store of this process on the same database writes its
+        next ones again (the bot's store, when the erasure ran through another)."""
+        for store in list(_OPEN):
+            if store.engine.url == self.engine.url:
+                store._conversations_seen.clear()
 
     async def conversation(self, key: str) -> ConversationRef | None:
-        stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key == key)
+        return await self.lookups.get(key)
+
+    async def conversations(self, keys: list[str]) -> dict[str, ConversationRef]:
+        """The saved references of these keys (those saved), in one query."""
+        stmt = sa.select(t.conversation_ref).where(t.conversation_ref.c.key.in_(keys))
         async with self.read() as conn:
-            row = (await conn.execute(stmt)).mappings().one_or_none()
-        if row is None:
-            return None
-        return ConversationRef(**{k: row[k] for k in row.keys()})
+            rows = (await conn.execute(stmt)).mappings().all()
+        return {row["key"]: ConversationRef(**{k: row[k] for k in row.keys()}) for row in rows}
 
     async def conversation_by_email(self, email: str) -> ConversationRef | None:
         stmt = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
@@ -98,6 +99,7 @@ class BookingQueries:
 
     _programme_cache: tuple[Programme, float] | None = None
     _programme_generation = 0  # moves on with every change here, so a read overtaken is not kept
+    _programme_loading: tuple[int, asyncio.Future[Programme]] | None = None
 
     def _forget_programme(self) -> None:
         self._programme_cache = None
@@ -111,8 +113,27 @@ class BookingQueries:
         if not fresh and cached is not None and time.monotonic() - cached[1] < PROGRAMME_SECONDS:
             return cached[0]
         generation = self._programme_generation
-        async with cast(_Base, self).read() as conn:
-            programme = await self._programme_in(conn)
+        loading = self._programme_loading
+        if not fresh and loading is not None and loading[0] == generation:
+            # The turns that find it expired together wait for one read, not one each.
+            return await asyncio.shield(loading[1])
+        future: asyncio.Future[Programme] = asyncio.get_running_loop().create_future()
+        if not fresh:
+            self._programme_loading = (generation, future)
+        try:
+            async with cast(_Base, self).read() as conn:
+                programme = await self._programme_in(conn)
+        except BaseException as error:
+            if isinstance(error, Exception):
+                future.set_exception(error)
+                future.exception()  # retrieved, whether or not anyone waits
+            else:
+                future.cancel()
+            raise
+        finally:
+            if self._programme_loading is not None and self._programme_loading[1] is future:
+                self._programme_loading = None
+        future.set_result(programme)
         if generation == self._programme_generation:
             self._programme_cache = (programme, time.monotonic())
         return programme

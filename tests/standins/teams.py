@@ -81,6 +81,10 @@ class TeamsStandIn:
     issuer: str = ISSUER
     channel: str = "msteams"
     calls: list[Call] = field(default_factory=list)
+    # False keeps only the count of connector calls, not the calls: a benchmark sends thousands a
+    # second for minutes, and keeping each would grow the stand-in's memory and CPU with the run.
+    keep_calls: bool = True
+    connector_calls: int = 0
     token_requests: int = 0
     fail_connector: bool = False
     connector_delay: float = 0.0  # seconds the connector takes to answer (a slow channel)
@@ -140,6 +144,15 @@ class TeamsStandIn:
             self._thread.join(10)
 
     async def _start_server(self) -> None:
+        self._runner = web.AppRunner(self.application(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    def application(self) -> web.Application:
+        """The channel's endpoints (`tests.standins.teams_process` serves them in a process of its own)."""
         app = web.Application()
         app.router.add_get("/v1/.well-known/openidconfiguration", self._openid)
         app.router.add_get("/v1/keys", self._keys)
@@ -153,12 +166,7 @@ class TeamsStandIn:
         app.router.add_post("/v1/meetings/{mid}/notification", self._meeting_notification)
         app.router.add_get("/sso/v2.0/.well-known/openid-configuration", self._sso_openid)
         app.router.add_get("/sso/discovery/v2.0/keys", self._sso_keys)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        return app
 
     # ---- what the bot is configured with --------------------------------------------------
 
@@ -230,7 +238,9 @@ class TeamsStandIn:
             await asyncio.sleep(self.connector_delay)
         call = Call(request.method, request.path, request.match_info["cid"],
                     request.match_info.get("aid"), body, request.headers["Authorization"])
-        self.calls.append(call)
+        self.connector_calls += 1
+        if self.keep_calls:
+            self.calls.append(call)
         if any(call.conversation_id == f"a:personal-{aad}" for aad in self.refused):
             return self._roster_refusal()
         if self.fail_connector:
