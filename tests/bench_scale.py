@@ -92,7 +92,10 @@ MARK = "__activity_id__"
 RUN = secrets.token_hex(4)
 _ids = itertools.count()
 PROBLEMS: list[str] = []  # what the run found wrong: printed at the end, and the exit status 1
-CLIENT = "aiohttp"  # the load generator's HTTP client: aiohttp, or plain (`--client`)
+RUSH_CONNECTIONS = 100  # the channel's pooled connections in the rush (aiohttp's own default)
+# The load generator's HTTP client: plain (a third of aiohttp's CPU, so that the bot has its core
+# to itself), or aiohttp (`--client aiohttp`). Both bots are always driven by the same one.
+CLIENT = "plain"
 
 
 @dataclass
@@ -228,12 +231,12 @@ class Template:
         return b"%s%d%s" % (self.head, next(_ids), self.tail)
 
 
-def _session(token: str) -> aiohttp.ClientSession:
+def _session(token: str, connections: int = 0) -> aiohttp.ClientSession:
     # Everything a request repeats is set once here: the headers (merged per request from the
     # session's), no cookie jar, no User-Agent or Accept-Encoding to add, one timeout that only
     # stops a bot that hangs from hanging the run.
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar(),
+        connector=aiohttp.TCPConnector(limit=connections), cookie_jar=aiohttp.DummyCookieJar(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         skip_auto_headers=("User-Agent", "Accept-Encoding"), auto_decompress=False,
         timeout=aiohttp.ClientTimeout(total=60))
@@ -505,10 +508,31 @@ async def check_rush(database_url: str, cards: list[str]) -> list[str]:
     return problems
 
 
+async def open_forms(teams: TeamsStandIn, urls: Sequence[str], users: Sequence[User]) -> None:
+    """Each officer opens the sign-up form of their set before booking opens (not timed): the
+    turn that brings the form, as in Teams, where nobody submits a form they have not been shown.
+    It goes to another instance than the submission will, when there are several."""
+    targets = [URL(u) for u in urls]
+    bodies = [json.dumps(teams.card_action(u, "signup.choose", {"set_key": RUSH_SETS[i % 2]})).encode()
+              for i, u in enumerate(users)]
+    gate = asyncio.Semaphore(32)
+    async with _session(teams.token()) as session:
+
+        async def one(i: int) -> None:
+            async with gate, session.post(targets[(i + 1) % len(targets)], data=bodies[i]) as r:
+                await r.read()
+                if r.status != 200:
+                    raise RuntimeError(f"opening the form answered {r.status}")
+
+        await asyncio.gather(*(one(i) for i in range(len(users))))
+
+
 async def rush(teams: TeamsStandIn, standin: TeamsProcess, urls: Sequence[str], count: int,
-               spread: float) -> tuple[Figures, list[str], float]:
+               spread: float, *, connections: int = 0) -> tuple[Figures, list[str], float]:
     """`count` officers submit within `spread` seconds; returns the figures, the answers and the
-    time from the first submission to the last answer."""
+    time from the first submission to the last answer. `connections`: the submissions share this
+    many connections, as the channel's do (0: one each, as if every officer reached the bot
+    directly)."""
     users = [officer(i) for i in range(count)]
     bodies = [json.dumps(teams.card_action(u, "signup.submit", submission(u, i))).encode()
               for i, u in enumerate(users)]
@@ -517,7 +541,7 @@ async def rush(teams: TeamsStandIn, standin: TeamsProcess, urls: Sequence[str], 
     cards = [""] * count
     targets = [URL(u) for u in urls]
     standin_before, client_before = cpu_seconds([standin.pid]), time.process_time()
-    async with _session(teams.token()) as session:
+    async with _session(teams.token(), connections) as session:
         began = time.perf_counter()
 
         async def one(i: int) -> None:
@@ -542,7 +566,8 @@ async def rush(teams: TeamsStandIn, standin: TeamsProcess, urls: Sequence[str], 
 
 
 async def rush_scenario(label: str, teams: TeamsStandIn, standin: TeamsProcess, database_url: str,
-                        processes: int, count: int, spread: float, folder: str) -> None:
+                        processes: int, count: int, spread: float, folder: str, *,
+                        opened: bool = False, connections: int = 0) -> None:
     from tests.conftest import reset_postgres
 
     if database_url.startswith("postgres"):
@@ -554,8 +579,13 @@ async def rush_scenario(label: str, teams: TeamsStandIn, standin: TeamsProcess, 
     await load_rush_programme(database_url)
     with _several(OURS, env, folder, processes) as bots:
         pids = [b.process.pid for b in bots]
+        if opened:
+            users = [officer(i) for i in range(count)]
+            standin.know(users)  # their Teams profiles, as the channel has them
+            await open_forms(teams, [b.url for b in bots], users)
         cpu_before = cpu_seconds(pids)
-        figures, cards, last = await rush(teams, standin, [b.url for b in bots], count, spread)
+        figures, cards, last = await rush(teams, standin, [b.url for b in bots], count, spread,
+                                          connections=connections)
         figures.cpu = cpu_seconds(pids) - cpu_before
     problems = await check_rush(database_url, cards)
     report(f"{label} ({count} in {spread:g} s)", figures, None)
@@ -580,7 +610,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per round of a scenario")
     parser.add_argument("--only", default="invoke,message,postgres,rush",
                         help="comma-separated scenarios: invoke, message, postgres, rush")
-    parser.add_argument("--client", choices=("aiohttp", "plain"), default="aiohttp",
+    parser.add_argument("--client", choices=("aiohttp", "plain"), default=CLIENT,
                         help="the load generator's HTTP client (plain: a minimal HTTP/1.1 one, cheaper)")
     args = parser.parse_args(argv)
     global CLIENT
@@ -636,12 +666,20 @@ async def _scenarios(args: argparse.Namespace, teams: TeamsStandIn, standin: Tea
             with started(OURS, bot_env(teams, postgres), folder) as ours_pg:
                 await alternate("card actions (help), 64 concurrent, PostgreSQL", ours_pg, None,
                                 invoke, token, 64, seconds, rounds, standin)
+        # Two kinds of rush: officers who opened the form first, their submissions arriving over
+        # the channel's pooled connections (as in Teams), and a cold one, where each officer is
+        # new to the bot (its profile looked up) and comes on a connection of their own.
+        rushes = [("", True, RUSH_CONNECTIONS), (", cold", False, 0)]
         if "rush" in only:
-            await rush_scenario("booking rush, SQLite, 1 process", teams, standin,
-                                f"sqlite:///{folder}/rush.sqlite3", 1, rush_count, spread, folder)
+            for kind, opened, connections in rushes:
+                await rush_scenario(f"booking rush{kind}, SQLite, 1 process", teams, standin,
+                                    f"sqlite:///{folder}/rush{kind.strip(', ')}.sqlite3", 1,
+                                    rush_count, spread, folder, opened=opened, connections=connections)
         if postgres and "rush" in only:
-            await rush_scenario("booking rush, PostgreSQL, 2 processes", teams, standin, postgres, 2,
-                                rush_count, spread, folder)
+            for kind, opened, connections in rushes:
+                await rush_scenario(f"booking rush{kind}, PostgreSQL, 2 processes", teams, standin,
+                                    postgres, 2, rush_count, spread, folder, opened=opened,
+                                    connections=connections)
         print(f"{'start-up to /readyz (fresh SQLite, migrations)':<46} {startup.latencies[0]:9.2f} s",
               flush=True)
         print(f"{'idle resident memory':<46} {idle_ours:9.0f} MB (stock bot {idle_stock:.0f} MB; "

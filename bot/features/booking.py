@@ -29,6 +29,7 @@ from bot.store.base import BookChange, BookScope, BookSlice, ChallengeRecord, No
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 250  # events decided and saved together; bounds a transaction and its IN lists
+GATHER_SECONDS = 0.005  # how long a batch waits for company; well under what a person notices
 TRIES = 50  # a batch loses only to another instance's batch, each loss being someone's progress
 
 Tell = Callable[[b.Book, Sequence[b.Effect]], tuple[Notice, ...]]
@@ -128,7 +129,14 @@ class Booking:
 
     async def _drain(self, series_key: str) -> None:
         try:
-            while queue := self._queues.pop(series_key, []):
+            while True:
+                if len(self._queues.get(series_key, ())) < MAX_BATCH:
+                    # A moment for the others arriving now: in a rush the first submission after
+                    # a batch would otherwise be decided alone, and those behind it wait for both.
+                    await asyncio.sleep(GATHER_SECONDS)
+                queue = self._queues.pop(series_key, [])
+                if not queue:
+                    break
                 for start in range(0, len(queue), MAX_BATCH):
                     await self._batch(series_key, queue[start:start + MAX_BATCH])
         finally:

@@ -8,8 +8,10 @@ first. Deciding never happens inside a write transaction, so no rule runs under 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -22,6 +24,8 @@ S = TypeVar("S")  # the state that is loaded and saved
 R = TypeVar("R")  # what the decision tells the caller
 
 TRIES = 5
+RETRY_PAUSE = 0.01  # seconds, times the attempt: the longest pause before a retry (jittered)
+MAX_RETRY_PAUSE = 0.1
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,11 @@ async def change(
     """Load, decide and save-if-unchanged, retrying a lost race; `act(after, result, queued)` runs
     only after a save committed (`queued`: it queued notices, so the courier should be kicked).
     `decide` may be a coroutine where building the notices needs reads (never writes)."""
-    for _ in range(tries):
+    for attempt in range(tries):
+        if attempt:
+            # Lost to another instance: a moment's pause, different on each side, so that the two
+            # do not collide again on the next try (and more of the rush joins the next batch).
+            await asyncio.sleep(random.uniform(0, min(RETRY_PAUSE * attempt, MAX_RETRY_PAUSE)))  # noqa: S311
         before = await load()
         made = decide(before)
         decided = await made if inspect.isawaitable(made) else made
