@@ -10,12 +10,18 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 
+# An editable install compiles none of the project's modules; where PYTHONDONTWRITEBYTECODE is set
+# every start would compile them again (a few tenths of a second), so compile them once here.
+COMPILE := $(BIN)/python -m compileall -q bot cards graph manifest
+
 $(VENV)/.run-deps: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e .
+	$(COMPILE)
 	@touch $@
 
 $(VENV)/.test-deps: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[test]'
+	$(COMPILE)
 	@touch $@ $(VENV)/.run-deps
 
 install: $(VENV)/.run-deps

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
-
 from bot.features.graph_port import GraphError as GraphError
 
 PERMISSIONS = {
@@ -80,7 +78,9 @@ def admin_message(status: int, code: str, *, area: str, action: str, organiser: 
 @contextmanager
 def graph_errors(*, area: str, action: str, organiser: str = "") -> Iterator[None]:
     """Turn msgraph-sdk, azure-identity and httpx failures inside the block into `GraphError`."""
-    # Imported here: the generated model modules are slow to import and only needed on failure.
+    # Imported here: the generated model modules are slow to import, and the bot imports this
+    # module at start-up (graph.mail), long before its first Graph call.
+    import httpx
     from azure.core.exceptions import ClientAuthenticationError
     from kiota_abstractions.api_error import APIError
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph.client import Replayable
 from graph.errors import GraphError, graph_errors
 
 
@@ -84,6 +83,8 @@ async def install_for_user(client: Any, user_id: str, teams_app_id: str) -> bool
     installation = UserScopeTeamsAppInstallation(
         additional_data={"teamsApp@odata.bind": f"{base}/appCatalogs/teamsApps/{teams_app_id}"},
     )
+    from graph.client import Replayable  # not at the top: the bot imports this module at start-up
+
     # A repeat is harmless: the second install answers 409.
     config: RequestConfiguration[Any] = RequestConfiguration(options=[Replayable()])
     try:

@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError
-from manifest.config import load_config
-from manifest.package import ManifestError, build, command_lists, validate_package
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +30,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.set_defaults(func=run_validate)
 
 
+# The package's modules are imported by the command that uses them: listing the commands, which
+# every `als` run does, must not import jsonschema and Pillow.
+
+
 def run_build(args: argparse.Namespace) -> int:
+    from manifest.config import load_config
+    from manifest.package import ManifestError, build, command_lists
+
     try:
         path = build(load_config(), args.out)
     except ConfigError as error:
@@ -49,6 +54,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from manifest.package import validate_package
+
     found = validate_package(args.file)
     for problem in found:
         print(f"als: {args.file}: {problem}", file=sys.stderr)

@@ -14,21 +14,19 @@ import logging
 import signal
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.adapter.auth import ChannelAuthentication
 from bot.adapter.chats import ConnectorChats
 from bot.adapter.courier import Courier
 from bot.adapter.live_web import add_live_routes
-from bot.adapter.meetings import GraphAttendance, GraphMeetings
+from bot.adapter.proactive import Proactive
 from bot.adapter.teams import TeamsBot
 from bot.adapter.ticker import Ticker
-from bot.adapter.warm import warm_graph
+from bot.adapter.warm import warm_up
 from bot.adapter.web import (
-    ADAPTER,
     AUTH,
     BOT,
     COURIER,
@@ -43,8 +41,14 @@ from bot.adapter.web import (
 from bot.config import ALLOW_UNAUTHENTICATED, Settings, integrations
 from bot.features import evaluation, meeting, reminders, signup
 from bot.features.base import Services
+from bot.net import ssl_context
 from bot.store.base import Store
-from graph.mail import GraphOutreach
+
+if TYPE_CHECKING:
+    from bot.adapter.meetings import GraphAttendance, GraphMeetings
+
+# Graph's modules (graph/, bot.adapter.meetings) are imported only when Graph is configured, and
+# the SDKs behind them and behind proactive messages only once the bot listens (bot.adapter.warm).
 
 log = logging.getLogger(__name__)
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (Python's default: 700)
@@ -69,14 +73,22 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     now = clock or _utc_now
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[no_stack_traces])
     auth = ChannelAuthentication(settings.auth)
-    adapter = CloudAdapter(auth)
+
+    async def on_error(context: Any, error: Exception) -> None:
+        log.error("turn error", extra={"error": type(error).__name__})
+
+    proactive = Proactive(auth, on_error)
     environment = settings.environment if env is None else env
-    outreach = GraphOutreach(settings.graph) if settings.graph is not None else None
-    courier = Courier(adapter, store, settings.auth.app_id, interval=settings.courier_interval, clock=now,
+    outreach = None
+    if settings.graph is not None:
+        from graph.mail import GraphOutreach
+
+        outreach = GraphOutreach(settings.graph)
+    courier = Courier(proactive, store, settings.auth.app_id, interval=settings.courier_interval, clock=now,
                       outreach=outreach, admins=settings.admins,
                       tenant_id=settings.auth.tenant_id or environment.get("AZURE_TENANT_ID", ""))
     meetings = _graph_meetings(settings, store, courier.kick)
-    chats = ConnectorChats(adapter, store, settings.auth.app_id)
+    chats = ConnectorChats(proactive, store, settings.auth.app_id)
     services = Services(store=store, admins=settings.admins, kick=courier.kick, meetings=meetings,
                         clock=now, chats=chats)
     bot = TeamsBot(services, now)
@@ -104,23 +116,17 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     if attendance is not None:
         app[TICKER].sweeps.append(("attendance", attendance.sweep))
 
-    async def on_error(context: Any, error: Exception) -> None:
-        log.error("turn error", extra={"error": type(error).__name__})
-
-    adapter.on_turn_error = on_error
-    app[ADAPTER], app[BOT], app[STORE], app[AUTH], app[COURIER] = adapter, bot, store, auth, courier
+    app[BOT], app[STORE], app[AUTH], app[COURIER] = bot, store, auth, courier
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     add_live_routes(app, settings.live, services, courier=courier, token=auth.token)
 
     async def start(app: web.Application) -> None:
-        app[WARMING] = asyncio.create_task(auth.warm())
+        app[WARMING] = asyncio.create_task(_warm(auth))
         app[COURIER].start()
         app[TICKER].start()
         app[SESSION_TICKER].start()
-        if meetings is not None or attendance is not None:
-            warm_graph()  # the first Graph call in a request then pays no import
 
     async def close(app: web.Application) -> None:
         app[WARMING].cancel()
@@ -139,10 +145,20 @@ def create_app(settings: Settings, store: Store, env: Mapping[str, str] | None =
     return app
 
 
+async def _warm(auth: ChannelAuthentication) -> None:
+    # The trust store first, on a worker thread: loading it takes a tenth of a second, which on
+    # the event loop would come before the first answer to /readyz (OpenSSL lets go of the
+    # interpreter lock while it reads the file, so the two run side by side).
+    await asyncio.to_thread(ssl_context)
+    await auth.warm()
+
+
 def _graph_meetings(settings: Settings, store: Store, kick: Callable[[], None]) -> GraphMeetings | None:
     if settings.graph is None:
         log.info("Microsoft Graph is off: %s", settings.graph_off)
         return None
+    from bot.adapter.meetings import GraphMeetings
+
     return GraphMeetings(settings.graph, store, kick, _utc_now, sync_seconds=settings.meetings_sync_interval)
 
 
@@ -150,6 +166,8 @@ def _graph_attendance(settings: Settings, store: Store, kick: Callable[[], None]
     """The attendance sweep, when Graph is configured (`_graph_meetings` logs when it is not)."""
     if settings.graph is None:
         return None
+    from bot.adapter.meetings import GraphAttendance
+
     return GraphAttendance(settings.graph, settings.attendance, store, kick)
 
 
@@ -167,22 +185,26 @@ def warn_if_unauthenticated(settings: Settings) -> None:
 async def serve(settings: Settings, store: Store, *, shutdown_timeout: float = 30.0) -> None:
     """Run until SIGINT or SIGTERM; in-flight turns finish before the store is closed."""
     warn_if_unauthenticated(settings)
-    app = create_app(settings, store)
-    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    # What start-up made lives as long as the process: kept out of the collector's sweeps, which
-    # otherwise walk those objects again and again while turns allocate.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
-    log.info("ready at http://%s:%d/api/messages", settings.host, settings.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    app = create_app(settings, store)
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
+    await runner.setup()
     try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        # What start-up made lives as long as the process: kept out of the collector's sweeps, which
+        # otherwise walk those objects again and again while turns allocate. (`als serve` turns the
+        # collector off for start-up, bot.cli: on again now.) No collection first: it walks all
+        # 180,000 objects, a fifth of a second before /readyz can answer, to free some 2,500.
+        gc.freeze()
+        gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+        gc.enable()
+        log.info("ready at http://%s:%d/api/messages", settings.host, settings.port)
+        # Only now: the imports compete with start-up for the one interpreter lock.
+        warm_up(graph=settings.graph is not None)
         await stop.wait()
     finally:
         log.info("stopping")

@@ -12,13 +12,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ConversationReference
-
+from bot.adapter.proactive import Proactive
 from bot.store.base import Store
+
+if TYPE_CHECKING:
+    from botbuilder.core import TurnContext
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,8 @@ class Pacer:
 class ConnectorChats:
     """The features' ChatPort on the Bot Framework connector, through stored conversation references."""
 
-    def __init__(self, adapter: CloudAdapter, store: Store, app_id: str, pacer: Pacer | None = None) -> None:
-        self.adapter = adapter
+    def __init__(self, proactive: Proactive, store: Store, app_id: str, pacer: Pacer | None = None) -> None:
+        self.proactive = proactive
         self.store = store
         self.app_id = app_id
         self.pacer = pacer or Pacer()
@@ -76,6 +76,9 @@ class ConnectorChats:
             log.warning("no conversation reference for the chat")
             return False
         await self.pacer.slot(conversation_key)
+        adapter = await self.proactive.adapter()
+        from botbuilder.schema import ConversationReference
+
         failures: list[BaseException] = []
 
         async def turn(context: TurnContext) -> None:
@@ -86,7 +89,7 @@ class ConnectorChats:
                 failures.append(error)
 
         try:
-            await self.adapter.continue_conversation(
+            await adapter.continue_conversation(
                 ConversationReference().deserialize(ref.reference), turn, self.app_id)
         except Exception as error:
             failures.append(error)
@@ -99,6 +102,8 @@ class ConnectorChats:
         posted: list[str] = []
 
         async def send(context: TurnContext) -> None:
+            from botbuilder.core import CardFactory, MessageFactory  # imported by _run, before this runs
+
             response = await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
             if response is not None and response.id:
                 posted.append(response.id)
@@ -108,6 +113,8 @@ class ConnectorChats:
 
     async def update(self, conversation_key: str, activity_id: str, card: dict[str, Any]) -> bool:
         async def send(context: TurnContext) -> None:
+            from botbuilder.core import CardFactory, MessageFactory
+
             activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
             activity.id = activity_id
             await context.update_activity(activity)

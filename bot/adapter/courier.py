@@ -18,16 +18,17 @@ import random
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
-
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ChannelAccount, ConversationParameters, ConversationReference
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.adapter.background import Background
 from bot.adapter.meeting_cues import MeetingCues
+from bot.adapter.proactive import Proactive
+from bot.adapter.warm import GRAPH_MODULES, imported
 from bot.features import mail_text
 from bot.store.base import ConversationRef, Notice, NoticeStatus, Pending, Store
+
+if TYPE_CHECKING:
+    from botbuilder.core import TurnContext
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +77,12 @@ def admin_recipient(admin: str) -> str:
 class Courier(Background):
     name = "courier"
 
-    def __init__(self, adapter: CloudAdapter, store: Store, app_id: str, *,
+    def __init__(self, proactive: Proactive, store: Store, app_id: str, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  interval: float = 5.0, lease_seconds: float = 60.0, batch: int = 20,
                  outreach: Outreach | None = None, admins: frozenset[str] = frozenset(),
                  tenant_id: str = "") -> None:
-        self.adapter = adapter
+        self.proactive = proactive
         self.store = store
         self.app_id = app_id
         self.clock = clock
@@ -163,6 +164,10 @@ class Courier(Background):
             await self.store.not_delivered(notice.id, f"{status} {code}".strip(), self._retry_at(notice))
 
     async def _send(self, reference: dict[str, Any], body: dict[str, Any]) -> tuple[int, str] | None:
+        adapter = await self.proactive.adapter()  # imports the SDK, which the next lines use
+        from botbuilder.core import CardFactory, MessageFactory
+        from botbuilder.schema import ConversationReference
+
         failures: list[BaseException] = []
 
         async def send(context: TurnContext) -> None:
@@ -177,8 +182,8 @@ class Courier(Background):
                 failures.append(error)
 
         try:
-            await self.adapter.continue_conversation(ConversationReference().deserialize(reference), send,
-                                                     self.app_id)
+            await adapter.continue_conversation(ConversationReference().deserialize(reference), send,
+                                                self.app_id)
         except Exception as error:
             failures.append(error)
         return refusal(failures[0]) if failures else None
@@ -189,6 +194,7 @@ class Courier(Background):
             return None
         kind, _, value = notice.recipient.partition(":")
         email = await self.store.email_of(notice.recipient)
+        await imported(GRAPH_MODULES)  # Graph's SDK, on a thread if the warm-up has not done it
         try:
             aad = value if kind == "user" else (await self.outreach.user_id(value) if value else None)
         except Exception as error:
@@ -204,6 +210,10 @@ class Courier(Background):
         except Exception as error:
             # Without TeamsAppInstallation.ReadWriteSelfForUser.All the chat may still exist.
             log.info("app installation for the person failed", extra={"error": type(error).__name__})
+        adapter = await self.proactive.adapter()
+        from botbuilder.core import TurnContext
+        from botbuilder.schema import ChannelAccount, ConversationParameters
+
         made: list[dict[str, Any]] = []
 
         async def keep(context: TurnContext) -> None:
@@ -214,8 +224,7 @@ class Courier(Background):
             members=[ChannelAccount(id=aad, aad_object_id=aad)], tenant_id=self.tenant_id,
             channel_data={"tenant": {"id": self.tenant_id}})
         try:
-            await self.adapter.create_conversation(self.app_id, keep, parameters, "msteams", service_url,
-                                                   None)
+            await adapter.create_conversation(self.app_id, keep, parameters, "msteams", service_url, None)
         except Exception as error:
             status, code = refusal(error)
             log.info("personal chat not started", extra={"status": status, "error": code})
@@ -247,6 +256,7 @@ class Courier(Background):
                                            None)
             return
         mail = mail_text.render(notice.kind, notice.body, await self.store.notice_context(notice))
+        await imported(GRAPH_MODULES)
         try:
             await self.outreach.send_mail(address, mail.subject, mail.text)
         except Exception as error:

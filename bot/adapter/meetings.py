@@ -12,13 +12,19 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.adapter.warm import GRAPH_MODULES, imported
 from bot.config import AttendanceSettings
 from bot.features import attendance_collect, meetings_sync
 from bot.store.base import Notice, Store
-from graph.service import GraphService, open_graph
 from graph.settings import GraphSettings
+
+if TYPE_CHECKING:
+    from graph.service import GraphService
+
+# graph/ and the SDKs under it are imported on the first Graph call (or by the warm-up once the
+# bot listens, bot.adapter.warm), not at start-up.
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,7 @@ class GraphMeetings:
     def graph(self) -> GraphService:
         if self._graph is None:
             from graph.client import make_client
+            from graph.service import GraphService
 
             self._graph = GraphService(make_client(self.settings), self.settings)
         return self._graph
@@ -54,6 +61,7 @@ class GraphMeetings:
         if time.monotonic() - self._last_sync < self.sync_seconds:
             return
         self._last_sync = time.monotonic()
+        await imported(GRAPH_MODULES)
         for report in await meetings_sync.sync_all(self.store, self.graph(), now):
             if report.error is not None:
                 log.warning(
@@ -67,6 +75,7 @@ class GraphMeetings:
 
     async def _create(self, set_key: str, notify: str) -> None:
         try:
+            await imported(GRAPH_MODULES)
             report = await meetings_sync.sync_set(self.store, self.graph(), set_key, self.clock())
             text = "\n\n".join(report.lines())
         except Exception as error:
@@ -96,5 +105,8 @@ class GraphAttendance:
         self.credential = credential
 
     async def sweep(self, now: datetime) -> Sequence[tuple[str, int, str]]:
+        await imported(GRAPH_MODULES)
+        from graph.service import open_graph
+
         return await attendance_collect.sweep(
             self.store, lambda: open_graph(self.graph, self.credential), self.settings, now, kick=self.kick)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
-
-import yaml
 
 from bot.rules.reminders import LeadError, parse_lead
 
@@ -149,6 +146,12 @@ def syntax_for(filename: str) -> Syntax:
 
 def parse_programme(text: str, syntax: Syntax = "yaml") -> Programme:
     """Parse and check a programme file's text; raises ProgrammeError listing every problem."""
+    # Imported here: only `als programme load` reads a file, and the bot should not pay for
+    # PyYAML at start-up.
+    import tomllib
+
+    import yaml
+
     try:
         data: object = (
             tomllib.loads(text)

@@ -10,14 +10,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.store import schema
 from bot.store import tables as t
 from bot.store.base import ConversationRef, Notice, Pending, Scrubbed, Store
 from bot.store.once import TURN, AlreadyDone, TurnMark
@@ -27,6 +26,9 @@ from bot.store.sql_booking import BookingQueries
 from bot.store.sql_evaluation import ERASED, EvaluationQueries
 from bot.store.sql_meetings import MeetingQueries
 from bot.store.sql_sessions import SessionQueries
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 CONVERSATION_REFRESH_SECONDS = 0.0
 CONVERSATIONS_REMEMBERED = 20_000
@@ -77,7 +79,13 @@ def make_engine(database_url: str) -> AsyncEngine:
                                connect_args={"timeout": 5, "command_timeout": 60})
 
 
+# Alembic is imported only when a migration is to run: a database at head is recognised without
+# it (bot.store.schema), and importing it is a good part of a second at start-up.
+
+
 def _alembic_config(connection: sa.Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("bot.store") / "migrations"))
     config.attributes["connection"] = connection
@@ -85,32 +93,52 @@ def _alembic_config(connection: sa.Connection) -> Config:
 
 
 def _upgrade(connection: sa.Connection) -> None:
+    from alembic import command
+
     if connection.dialect.name == "postgresql":
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
     command.upgrade(_alembic_config(connection), "head")
 
 
-def _current(connection: sa.Connection) -> str | None:
-    from alembic.migration import MigrationContext
-
-    return MigrationContext.configure(connection).get_current_revision()
+def _from_snapshot(connection: sa.Connection, head: str | None) -> bool:
+    """Give an empty SQLite database the schema at head in one go; False if it is not empty (or
+    the snapshot is not of this head), for the migrations to run instead."""
+    if connection.dialect.name != "sqlite" or head is None or not schema.is_empty(connection):
+        return False
+    snapshot = schema.load_snapshot()
+    if snapshot is None or snapshot.get("revision") != head:
+        return False
+    schema.apply_snapshot(connection, snapshot)
+    return True
 
 
 def head_revision() -> str | None:
-    """The newest migration that this code brings."""
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(resources.files("bot.store") / "migrations"))
-    return ScriptDirectory.from_config(config).get_current_head()
+    """The newest migration that this code brings (read from the migration files, not by Alembic)."""
+    return schema.head_revision()
 
 
-async def migrate(engine: AsyncEngine) -> str | None:
-    """Apply every pending migration; return the schema's revision."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+async def migrate(engine: AsyncEngine, *, snapshot: bool = True) -> str | None:
+    """Apply every pending migration; return the schema's revision.
+
+    At head already, this is one query. An empty SQLite database gets the schema at head from
+    the snapshot (bot.store.schema), unless `snapshot` is False; anything else runs Alembic.
+    """
+    head = schema.head_revision()
     async with engine.connect() as conn:
-        return await conn.run_sync(_current)
+        current = await conn.run_sync(schema.current_revision)
+    if head is not None and current == head:
+        return current
+
+    def upgrade(connection: sa.Connection) -> None:
+        # Decided inside the write transaction: an instance starting beside this one may have
+        # made the database meanwhile (SQLite: BEGIN IMMEDIATE; PostgreSQL: the advisory lock).
+        if not (snapshot and _from_snapshot(connection, head)):
+            _upgrade(connection)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade)
+    async with engine.connect() as conn:
+        return await conn.run_sync(schema.current_revision)
 
 
 T = TypeVar("T")
@@ -289,7 +317,12 @@ class SqlStore(BetweenQueries, BookingQueries, MeetingQueries, AttendanceQueries
         return self._reader_for[1]
 
     def _insert(self, table: sa.Table) -> Any:
-        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        if self.dialect == "postgresql":
+            # Imported here: on SQLite the PostgreSQL dialect is never needed (a start-up cost).
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(table)
+        return sqlite.insert(table)
 
     async def ping(self) -> None:
         async with self.read() as conn:
