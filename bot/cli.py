@@ -261,7 +261,8 @@ def _bench(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(root))
     from tests.bench_scale import run as bench
 
-    return bench(["--seconds", str(args.seconds), "--only", args.only, *(["--smoke"] if args.smoke else [])])
+    return bench(["--seconds", str(args.seconds), "--only", args.only, "--client", args.client,
+                  *(["--smoke"] if args.smoke else [])])
 
 
 # Evaluation report, erasure and retention (issue 13) ------------------------------------------
@@ -493,6 +494,8 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="load the real endpoint beside the stock bot and print the figures")
     bench.add_argument("--smoke", action="store_true", help="a moment per scenario (no figures)")
     bench.add_argument("--seconds", type=float, default=3.0, help="length of each round of a scenario")
+    bench.add_argument("--client", choices=("plain", "aiohttp"), default="plain",
+                       help="the load generator's HTTP client (plain: the cheaper)")
     bench.add_argument("--only", default="invoke,message,postgres,rush",
                        help="comma-separated scenarios: invoke, message, postgres, rush")
     bench.set_defaults(func=_bench)
