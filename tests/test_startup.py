@@ -35,11 +35,6 @@ HEAVY = ("alembic", "mako", "manifest.package", "jsonschema", "PIL", "jinja2", "
 # The Bot Framework SDK is for proactive messages only (bot.adapter.proactive), warmed up after.
 # PyYAML is here, not above: only programme files need it, but botbuilder.core's jsonpickle imports it.
 SDK = ("botbuilder", "botframework", "msrest", "msal", "requests", "oauthlib", "yaml")
-SDK_AT_TOP = ("bot/adapter/web.py (CloudAdapter for the unused ADAPTER key, lines 17 and 29), auth.py "
-              "(lines 21-30: ChannelAuthentication is the SDK's BotFrameworkAuthentication) and "
-              "connector.py (lines 23-24) import the SDK at the top; when none does, this passes: "
-              "remove the mark")
-
 GRAPH_ENV = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s",
              "GRAPH_ORGANISER": "als@lga.gov.uk", "GRAPH_TEAMS_APP_ID": "app",
              # Nothing may reach Microsoft from a test: loopback, where nothing listens.
@@ -123,7 +118,6 @@ def test_serve_listens_on_a_database_at_head_without_alembic(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=SDK_AT_TOP)
 def test_serve_listens_before_importing_the_bot_framework_sdk(tmp_path: Path) -> None:
     assert _among(_served(tmp_path)[1], SDK) == []
 

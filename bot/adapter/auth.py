@@ -1,9 +1,10 @@
-"""Channel authentication for CloudAdapter: incoming tokens checked, the bot's own token cached.
+"""Channel authentication: incoming tokens checked, the bot's own token cached.
 
 The SDK's stock path rebuilds credentials and a connector client for every activity, answers 500
 to most bad tokens, refuses private-cloud (http loopback) login URLs and fetches signing keys with
-blocking calls. This module replaces that path behind the SDK's own `BotFrameworkAuthentication`
-interface, so `CloudAdapter` is used as it is.
+blocking calls. This module replaces it with the same checks on cached keys and tokens, and
+imports nothing of the SDK: a reactive turn uses it directly (`connector_for`), and the SDK's
+`CloudAdapter`, for proactive messages, sees it behind its own interface (bot.adapter.sdk_auth).
 """
 
 from __future__ import annotations
@@ -12,22 +13,12 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import jwt
-from botbuilder.schema import Activity
-from botframework.connector.aio import ConnectorClient
-from botframework.connector.auth import (
-    AuthenticateRequestResult,
-    BotFrameworkAuthentication,
-    ClaimsIdentity,
-    ConnectorFactory,
-    UserTokenClient,
-)
-from msrest.pipeline import SansIOHTTPPolicy
 
 from bot.adapter.connector import FastConnector, FastConnectors
 from bot.adapter.wire import Incoming
@@ -266,60 +257,9 @@ class BotToken:
         return str(body["access_token"]), float(body.get("expires_in", 3600))
 
 
-class _Bearer(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """Puts the cached token on every request that the SDK's connector client sends."""
-
-    def __init__(self, token: BotToken | None) -> None:
-        super().__init__()
-        self._token = token
-
-    def on_request(self, request: Any, **kwargs: Any) -> None:
-        if self._token is not None:
-            request.http_request.headers["Authorization"] = f"Bearer {self._token.current}"
-
-
-class CachedConnectors(ConnectorFactory):
-    """One connector client per channel endpoint, kept for the life of the process."""
-
-    def __init__(self, token: BotToken | None) -> None:
-        self._token = token
-        self._policy = _Bearer(token)
-        self._clients: dict[str, ConnectorClient] = {}
-
-    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
-        if self._token is not None:
-            await self._token.fresh()
-        client = self._clients.get(service_url)
-        if client is None:
-            client = ConnectorClient(self._policy, base_url=service_url)
-            self._clients[service_url] = client
-        return client
-
-
-class _NoUserTokens(UserTokenClient):
-    """This bot signs nobody in through the channel's token service (no OAuth cards)."""
-
-    async def get_user_token(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user sign-in is not used by this bot")
-
-    async def get_sign_in_resource(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user sign-in is not used by this bot")
-
-    async def sign_out_user(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user sign-in is not used by this bot")
-
-    async def get_token_status(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user sign-in is not used by this bot")
-
-    async def get_aad_tokens(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user sign-in is not used by this bot")
-
-    async def exchange_token(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user sign-in is not used by this bot")
-
-
-class ChannelAuthentication(BotFrameworkAuthentication):
-    """What CloudAdapter asks of authentication, answered from cached keys, tokens and clients."""
+class ChannelAuthentication:
+    """The channel's side of authentication: incoming tokens checked, the bot's own token and the
+    connector on cached keys, tokens and sessions. The SDK sees it through bot.adapter.sdk_auth."""
 
     def __init__(self, auth: ChannelAuth) -> None:
         self.auth = auth
@@ -330,7 +270,6 @@ class ChannelAuthentication(BotFrameworkAuthentication):
         # The connector on the shared session (bot.adapter.connector), not msrest's per-call threads.
         self._hot: HotSession | None = None
         self.connectors = FastConnectors(self.token, self._hot_session)
-        self._user_tokens = _NoUserTokens()
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
@@ -366,37 +305,3 @@ class ChannelAuthentication(BotFrameworkAuthentication):
         if self.auth.enabled:
             await self.validator.validate(auth_header or "", incoming.channel_id, incoming.service_url)
         return await self.connectors.create(incoming.service_url)
-
-    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
-        claims: Mapping[str, Any]
-        if self.auth.enabled:
-            claims = await self.validator.validate(
-                auth_header or "", activity.channel_id or "", activity.service_url or ""
-            )
-            caller_id: str | None = PUBLIC_CALLER_ID
-        else:
-            claims, caller_id = {}, None
-        result = AuthenticateRequestResult()
-        result.claims_identity = ClaimsIdentity(dict(claims), True, "Bearer")
-        result.audience = self.auth.oauth_scope
-        result.caller_id = caller_id
-        result.connector_factory = self.connectors
-        return result
-
-    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
-        raise TokenRejected("streaming connections are not supported")
-
-    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
-        return self.connectors
-
-    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        return self._user_tokens
-
-    def create_bot_framework_client(self) -> Any:
-        raise NotImplementedError("skills are not used by this bot")
-
-    def get_originating_audience(self) -> str:
-        return self.auth.oauth_scope
-
-    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
-        raise TokenRejected("skills are not used by this bot")

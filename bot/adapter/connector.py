@@ -20,14 +20,13 @@ from urllib.parse import quote
 
 import aiohttp
 import orjson
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ResourceResponse
-from botframework.connector.auth import ConnectorFactory
 from yarl import URL
 
 from bot.adapter import inbound
 from bot.adapter.wire import Incoming
 
 if TYPE_CHECKING:
+    from botbuilder.schema import Activity, ConversationParameters, ResourceResponse
     from botframework.connector.aio import ConnectorClient
 
     from bot.adapter.auth import BotToken
@@ -101,6 +100,8 @@ class _Conversations:
         await self._connector.call("DELETE", path, None, "delete")
 
     async def get_conversation_member(self, conversation_id: str, member_id: str) -> Any:
+        from botbuilder.schema import ChannelAccount
+
         path = f"v3/conversations/{quote(conversation_id, safe='')}/members/{quote(member_id, safe='')}"
         body = await self._connector.call("GET", path, None, "member")
         return ChannelAccount().deserialize(body or {})
@@ -113,6 +114,8 @@ class _Conversations:
 
     @staticmethod
     def _resource(body: Any) -> ResourceResponse:
+        from botbuilder.schema import ResourceResponse
+
         found = body.get("id") if isinstance(body, dict) else None
         return ResourceResponse(id=str(found or ""))
 
@@ -182,8 +185,9 @@ def _retry_after(response: aiohttp.ClientResponse) -> float | None:
     return seconds if 0 <= seconds <= MAX_RETRY_AFTER else None
 
 
-class FastConnectors(ConnectorFactory):
-    """One `FastConnector` per channel endpoint for the life of the process; nothing is built per turn."""
+class FastConnectors:
+    """One `FastConnector` per channel endpoint for the life of the process; nothing is built per turn.
+    The SDK's `CloudAdapter` takes it as its `ConnectorFactory` (it only calls `create`)."""
 
     def __init__(self, token: BotToken | None, session: Callable[[], HotSession]) -> None:
         self._token = token
@@ -193,9 +197,9 @@ class FastConnectors(ConnectorFactory):
     def _sdk(self, service_url: str) -> ConnectorClient:
         from botframework.connector.aio import ConnectorClient
 
-        from bot.adapter.auth import _Bearer
+        from bot.adapter.sdk_auth import Bearer
 
-        return ConnectorClient(_Bearer(self._token), base_url=service_url)
+        return ConnectorClient(Bearer(self._token), base_url=service_url)
 
     async def create(self, service_url: str, audience: str | None = None) -> FastConnector:
         if self._token is not None:

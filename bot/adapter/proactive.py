@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from botbuilder.integration.aiohttp import CloudAdapter
-    from botframework.connector.auth import BotFrameworkAuthentication
+
+    from bot.adapter.auth import ChannelAuthentication
 
 # What a proactive message uses: the adapter, and the factories and schema the courier and the
 # chats build activities with.
@@ -27,7 +28,7 @@ SDK_MODULES = ("botbuilder.integration.aiohttp", "botbuilder.core", "botbuilder.
 class Proactive:
     """Builds the adapter on the channel authentication once, on first use."""
 
-    def __init__(self, auth: BotFrameworkAuthentication,
+    def __init__(self, auth: ChannelAuthentication,
                  on_error: Callable[[Any, Exception], Awaitable[None]] | None = None) -> None:
         self.auth = auth
         self.on_error = on_error
@@ -39,7 +40,9 @@ class Proactive:
         with self._lock:
             if self._adapter is None:
                 module = importlib.import_module("botbuilder.integration.aiohttp")
-                adapter: CloudAdapter = module.CloudAdapter(self.auth)
+                from bot.adapter.sdk_auth import SdkAuthentication
+
+                adapter: CloudAdapter = module.CloudAdapter(SdkAuthentication(self.auth))
                 if self.on_error is not None:
                     adapter.on_turn_error = self.on_error
                 self._adapter = adapter

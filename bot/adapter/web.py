@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
-from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.adapter import inbound, wire
 from bot.adapter.auth import ChannelAuthentication
@@ -26,7 +25,6 @@ from bot.store.base import Store
 
 log = logging.getLogger(__name__)
 
-ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", TeamsBot)
 STORE = web.AppKey("store", Store)
 AUTH = web.AppKey("auth", ChannelAuthentication)
