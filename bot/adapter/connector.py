@@ -211,15 +211,13 @@ class FastConnectors:
         return client
 
 
-async def member_email(connector: FastConnector | None, incoming: Incoming, member_id: str) -> str | None:
+async def member_email(connector: FastConnector, incoming: Incoming, member_id: str) -> str | None:
     """The e-mail address (or user principal name) on a member's Teams profile, lower case.
 
     Read as plain JSON from the conversation's members, or the team's in a channel (the call
     that `TeamsInfo.get_member` makes): through the SDK it would be parsed, serialised and parsed
     again by msrest, for every officer new to this process: all of them in a booking rush.
     """
-    if connector is None:
-        return None
     team = inbound.ident(inbound.obj(incoming.channel_data.get("team")).get("id"), 290)
     where = quote(team or incoming.conversation_id, safe="")
     body = await connector.call("GET", f"v3/conversations/{where}/members/{quote(member_id, safe='')}",

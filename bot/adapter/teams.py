@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from urllib.parse import quote
 import orjson
 
 from bot.adapter import inbound, replies, wire
-from bot.adapter.connector import ConnectorError, FastConnector, member_email
+from bot.adapter.connector import FastConnector, member_email
 from bot.adapter.meeting_cues import meeting_ref
 from bot.adapter.wire import Incoming
 from bot.commands import Scope
@@ -161,7 +160,7 @@ class Exchange:
     answer to an invoke (what the HTTP response carries)."""
 
     incoming: Incoming
-    connector: FastConnector | None
+    connector: FastConnector
     answer: dict[str, Any] | None = None
     _encoded: tuple[dict[str, Any], bytes] | None = None
 
@@ -173,8 +172,6 @@ class Exchange:
         return self._encoded[1]
 
     async def send(self, body: dict[str, Any]) -> None:
-        if self.connector is None:
-            raise ConnectorError(503, "reply", {"error": {"code": "NoConnector"}})
         conversation = quote(self.incoming.conversation_id, safe="")
         reply_to = body.get("replyToId")
         path = (f"v3/conversations/{conversation}/activities/{quote(reply_to, safe='')}" if reply_to
@@ -260,8 +257,8 @@ class TeamsBot:
                 if not done:
                     # Not done (an outage, a fault): a re-send must try again.
                     self._window.pop(key, None)
-                small = body is None or len(exchange.encoded() if body is exchange.answer
-                                            else json.dumps(body)) <= WINDOW_BODY_LIMIT
+                # `body` is the exchange's answer (None for an activity that is not an invoke).
+                small = body is None or len(exchange.encoded()) <= WINDOW_BODY_LIMIT
                 answer.set_result(body if small else None)
 
     def _remember(self, key: str, answer: asyncio.Future[dict[str, Any] | None]) -> None:
@@ -289,7 +286,7 @@ class TeamsBot:
                 await self.services.store.save_conversation(meeting)
             if is_invoke and incoming.name != CARD_ACTION:
                 exchange.answer = {}
-                return {}, True
+                return exchange.answer, True
             token = TURN.set(mark)
             try:
                 outcome = await route(self.services, turn)

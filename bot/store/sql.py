@@ -6,11 +6,11 @@ import asyncio
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
@@ -141,8 +141,6 @@ async def migrate(engine: AsyncEngine, *, snapshot: bool = True) -> str | None:
         return await conn.run_sync(schema.current_revision)
 
 
-T = TypeVar("T")
-Write = Callable[[AsyncConnection], Awaitable[T]]
 
 
 class GroupCommit:
